@@ -1,0 +1,118 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from dinhdanh.platform import health, outbox, web
+from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
+from dinhdanh.platform.crypto import FieldCipher
+from dinhdanh.platform.db import Database, make_engine
+from dinhdanh.platform.errors import Problem
+from dinhdanh.platform.kv import KeyValue, make_kv
+from dinhdanh.platform.logging import configure_logging, get_logger
+from dinhdanh.platform.notify import make_notifier
+from dinhdanh.platform.ratelimit import RateLimiter
+from dinhdanh.platform.sessions import SessionStore
+from dinhdanh.population import api as population_api
+from dinhdanh.population import pages as population_pages
+from dinhdanh.settings import Settings
+from dinhdanh.staff import api as staff_api
+from dinhdanh.staff import pages as staff_pages
+
+log = get_logger(__name__)
+
+
+async def _drain_outbox_forever(app: FastAPI) -> None:
+    while True:
+        try:
+            await outbox.drain(app.state.db, app.state.notifier)
+        except Exception as exc:  # keep draining; the error is logged
+            log.warning("outbox.drain_failed", error=type(exc).__name__)
+        await asyncio.sleep(1.0)
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, kv: KeyValue | None = None
+) -> FastAPI:
+    """Build the service: settings, database, key-value store, routes and error handlers."""
+    settings = settings or Settings()
+    if settings.environment != "test":
+        configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.drain_outbox_in_process and settings.environment != "test":
+            task = asyncio.create_task(_drain_outbox_forever(app))
+        yield
+        if task:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if owns_db:
+            await app.state.db.dispose()
+        if owns_kv:
+            await app.state.kv.close()
+
+    owns_db, owns_kv = db is None, kv is None
+    app = FastAPI(
+        title="dinhdanh",
+        version="0.1.0",
+        description="National electronic identification platform: registry, officer console, API.",
+        lifespan=lifespan,
+        dependencies=[Depends(web.verify_csrf)],
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    state = app.state
+    state.settings = settings
+    state.db = db or Database(make_engine(settings.resolved_database_url))
+    state.kv = kv or make_kv(settings.redis_url)
+    secret = settings.resolved_secret_key()
+    state.cipher = FieldCipher(secret)
+    state.hasher = PasswordHasher(
+        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+    )
+    state.totp = Totp(state.kv)
+    state.staff_sessions = SessionStore(
+        state.kv,
+        ttl=settings.session_ttl_seconds,
+        idle=settings.session_idle_seconds,
+        namespace="staff",
+    )
+    state.staff_guard = LoginGuard(
+        state.kv,
+        threshold=settings.lockout_threshold,
+        window=settings.lockout_window_seconds,
+        lockout=settings.lockout_seconds,
+        ip_threshold=settings.ip_failure_threshold,
+        namespace="staff",
+    )
+    state.limiter = RateLimiter(settings.redis_url)
+    state.notifier = make_notifier(
+        settings.sms_sink, settings.email_sink, settings.data_dir / "outbox"
+    )
+    state.templates = web.make_templates()
+
+    app.add_middleware(web.PlatformMiddleware, secure_cookies=settings.secure_cookies)
+    app.add_exception_handler(Problem, web.problem_handler)
+    app.add_exception_handler(RequestValidationError, web.validation_handler)
+    app.add_exception_handler(StarletteHTTPException, web.http_handler)
+    app.add_exception_handler(Exception, web.unhandled_handler)
+
+    app.include_router(health.router)
+    app.include_router(staff_pages.router)
+    app.include_router(staff_api.router)
+    app.include_router(population_pages.router)
+    app.include_router(population_api.router)
+    app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
+    return app

@@ -1,0 +1,9 @@
+"""Every context's tables, imported in dependency order: the metadata Alembic compares."""
+
+from dinhdanh.platform import audit, outbox  # noqa: F401
+from dinhdanh.platform.db import Base
+from dinhdanh.population import models as population_models  # noqa: F401
+from dinhdanh.population import reference  # noqa: F401
+from dinhdanh.staff import models as staff_models  # noqa: F401
+
+metadata = Base.metadata

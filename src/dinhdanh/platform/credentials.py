@@ -1,0 +1,138 @@
+"""Credential machinery shared by staff and citizen accounts: argon2id, TOTP, lockout."""
+
+from __future__ import annotations
+
+import anyio
+import argon2
+import pyotp
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from dinhdanh.platform import clock
+from dinhdanh.platform.errors import TooManyRequests
+from dinhdanh.platform.kv import KeyValue
+
+
+class PasswordHasher:
+    """argon2id (m=19 MiB, t=2, p=1 by default), computed on a worker thread, never the loop."""
+
+    def __init__(self, memory_kib: int = 19 * 1024, time_cost: int = 2, parallelism: int = 1):
+        self._hasher = argon2.PasswordHasher(
+            time_cost=time_cost,
+            memory_cost=memory_kib,
+            parallelism=parallelism,
+            type=argon2.Type.ID,
+        )
+        # A real hash to verify against when the account is unknown, so both paths cost the same.
+        self._dummy = self._hasher.hash("dinhdanh-dummy-password")
+
+    async def hash(self, password: str) -> str:
+        """Hash a password off the event loop."""
+        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+
+    def _verify(self, stored: str | None, password: str) -> tuple[bool, bool]:
+        try:
+            self._hasher.verify(stored or self._dummy, password)
+        except (VerificationError, InvalidHashError):
+            return False, False
+        if stored is None:
+            return False, False
+        return True, self._hasher.check_needs_rehash(stored)
+
+    async def verify(self, stored: str | None, password: str) -> tuple[bool, bool]:
+        """(matches, needs_rehash); a None hash costs a full verification and fails."""
+        return await anyio.to_thread.run_sync(self._verify, stored, password)
+
+
+class Totp:
+    """TOTP second factor (RFC 6238, 30 s steps, ±1 step), each code usable once."""
+
+    def __init__(self, kv: KeyValue, issuer: str = "dinhdanh") -> None:
+        self.kv = kv
+        self.issuer = issuer
+
+    @staticmethod
+    def new_secret() -> str:
+        """A fresh base32 secret."""
+        return pyotp.random_base32()
+
+    def provisioning_uri(self, secret: str, account: str) -> str:
+        """The otpauth:// URI an authenticator app scans."""
+        return pyotp.TOTP(secret).provisioning_uri(name=account, issuer_name=self.issuer)
+
+    @staticmethod
+    def current_code(secret: str) -> str:
+        """The code valid now (demo mode shows it)."""
+        return pyotp.TOTP(secret).now()
+
+    async def verify(self, secret: str, code: str, *, subject: str) -> bool:
+        """True for a valid code not used before by this subject."""
+        code = (code or "").strip().replace(" ", "")
+        if len(code) != 6 or not code.isdigit():
+            return False
+        totp = pyotp.TOTP(secret)
+        for drift in (0, -1, 1):
+            at = totp.timecode(clock.now()) + drift
+            if pyotp.utils.strings_equal(totp.generate_otp(at), code):
+                return await self.kv.set_if_absent(f"totp:used:{subject}:{at}", b"1", ttl=120)
+        return False
+
+
+class LoginGuard:
+    """Lockout after repeated failures per account, and throttling per client address."""
+
+    def __init__(
+        self,
+        kv: KeyValue,
+        *,
+        threshold: int,
+        window: int,
+        lockout: int,
+        ip_threshold: int,
+        namespace: str,
+    ) -> None:
+        self.kv = kv
+        self.threshold = threshold
+        self.window = window
+        self.lockout = lockout
+        self.ip_threshold = ip_threshold
+        self.ns = namespace
+
+    def _keys(self, account: str, ip: str | None) -> tuple[str, str, str]:
+        return (
+            f"lock:{self.ns}:acct:{account}",
+            f"fail:{self.ns}:acct:{account}",
+            f"fail:{self.ns}:ip:{ip or '-'}",
+        )
+
+    async def check(self, account: str, ip: str | None) -> None:
+        """Refuse at once while the account is locked or the address has failed too often."""
+        lock_key, _, ip_key = self._keys(account, ip)
+        if await self.kv.get(lock_key) is not None:
+            raise TooManyRequests(
+                "Too many failed attempts. Try again in %(minutes)s minutes.",
+                minutes=max(1, (await self.kv.ttl(lock_key) or 60) // 60),
+                type="account-locked-out",
+            )
+        ip_count = await self.kv.get(ip_key)
+        if ip_count is not None and int(ip_count) >= self.ip_threshold:
+            raise TooManyRequests(
+                "Too many failed attempts from your address. Try again later.",
+                type="address-throttled",
+            )
+
+    async def failed(self, account: str, ip: str | None) -> None:
+        """Count a failure; lock the account when it reaches the threshold."""
+        lock_key, acct_key, ip_key = self._keys(account, ip)
+        await self.kv.incr(ip_key, self.window)
+        if await self.kv.incr(acct_key, self.window) >= self.threshold:
+            await self.kv.set(lock_key, b"1", ttl=self.lockout)
+            await self.kv.delete(acct_key)
+
+    async def succeeded(self, account: str) -> None:
+        """Clear the account's failure count."""
+        await self.kv.delete(self._keys(account, None)[1])
+
+    async def unlock(self, account: str) -> None:
+        """Lift a lockout (an administrator's reset)."""
+        lock_key, acct_key, _ = self._keys(account, None)
+        await self.kv.delete(lock_key, acct_key)

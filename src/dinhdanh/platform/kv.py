@@ -1,0 +1,187 @@
+"""The key-value store for ephemeral state: Redis, or an in-process backend."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+
+class KeyValue(Protocol):
+    """Ephemeral state: sessions, codes, challenges, counters."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def set(self, key: str, value: bytes, ttl: int | None = None) -> None: ...
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool: ...
+
+    async def delete(self, *keys: str) -> None: ...
+
+    async def incr(self, key: str, ttl: int) -> int: ...
+
+    async def ttl(self, key: str) -> int | None: ...
+
+    async def set_add(self, key: str, member: str, ttl: int | None = None) -> None: ...
+
+    async def set_remove(self, key: str, member: str) -> None: ...
+
+    async def set_members(self, key: str) -> set[str]: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+class RedisKV:
+    """Redis-backed store (production and CI)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.redis = aioredis.from_url(url)
+
+    async def get(self, key: str) -> bytes | None:
+        """Return the value or None."""
+        return await self.redis.get(key)
+
+    async def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
+        """Store a value, expiring after ttl seconds if given."""
+        await self.redis.set(key, value, ex=ttl)
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool:
+        """Store only when the key is free; True when stored."""
+        return bool(await self.redis.set(key, value, ex=ttl, nx=True))
+
+    async def delete(self, *keys: str) -> None:
+        """Remove keys."""
+        if keys:
+            await self.redis.delete(*keys)
+
+    async def incr(self, key: str, ttl: int) -> int:
+        """Increment a counter; the first increment starts its ttl window."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def ttl(self, key: str) -> int | None:
+        """Seconds left, or None when the key is absent or has no expiry."""
+        left = await self.redis.ttl(key)
+        return left if left >= 0 else None
+
+    async def set_add(self, key: str, member: str, ttl: int | None = None) -> None:
+        """Add a member to a set (and refresh its expiry)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, member)
+            if ttl:
+                pipe.expire(key, ttl)
+            await pipe.execute()
+
+    async def set_remove(self, key: str, member: str) -> None:
+        """Remove a member from a set."""
+        await self.redis.srem(key, member)
+
+    async def set_members(self, key: str) -> set[str]:
+        """All members of a set."""
+        return {m.decode() for m in await self.redis.smembers(key)}
+
+    async def ping(self) -> bool:
+        """True when Redis answers."""
+        return bool(await self.redis.ping())
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.redis.aclose()
+
+
+class MemoryKV:
+    """In-process store for the embedded default (one process only)."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, tuple[object, float | None]] = {}
+        self._lock = asyncio.Lock()
+
+    def _live(self, key: str) -> object | None:
+        item = self._data.get(key)
+        if item is None:
+            return None
+        value, expires = item
+        if expires is not None and expires <= time.monotonic():
+            del self._data[key]
+            return None
+        return value
+
+    @staticmethod
+    def _expiry(ttl: int | None) -> float | None:
+        return time.monotonic() + ttl if ttl else None
+
+    async def get(self, key: str) -> bytes | None:
+        """Return the value or None."""
+        value = self._live(key)
+        return value if isinstance(value, bytes) else None
+
+    async def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
+        """Store a value, expiring after ttl seconds if given."""
+        self._data[key] = (value, self._expiry(ttl))
+
+    async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool:
+        """Store only when the key is free; True when stored."""
+        async with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._data[key] = (value, self._expiry(ttl))
+            return True
+
+    async def delete(self, *keys: str) -> None:
+        """Remove keys."""
+        for key in keys:
+            self._data.pop(key, None)
+
+    async def incr(self, key: str, ttl: int) -> int:
+        """Increment a counter; the first increment starts its ttl window."""
+        async with self._lock:
+            current = self._live(key)
+            count = int(current) + 1 if isinstance(current, bytes) else 1
+            expires = self._data[key][1] if current is not None else self._expiry(ttl)
+            self._data[key] = (str(count).encode(), expires)
+            return count
+
+    async def ttl(self, key: str) -> int | None:
+        """Seconds left, or None when the key is absent or has no expiry."""
+        if self._live(key) is None:
+            return None
+        expires = self._data[key][1]
+        return max(0, int(expires - time.monotonic())) if expires is not None else None
+
+    async def set_add(self, key: str, member: str, ttl: int | None = None) -> None:
+        """Add a member to a set (and refresh its expiry)."""
+        current = self._live(key)
+        members = set(current) if isinstance(current, set) else set()
+        members.add(member)
+        self._data[key] = (members, self._expiry(ttl))
+
+    async def set_remove(self, key: str, member: str) -> None:
+        """Remove a member from a set."""
+        current = self._live(key)
+        if isinstance(current, set):
+            current.discard(member)
+
+    async def set_members(self, key: str) -> set[str]:
+        """All members of a set."""
+        current = self._live(key)
+        return set(current) if isinstance(current, set) else set()
+
+    async def ping(self) -> bool:
+        """Always answers."""
+        return True
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+def make_kv(redis_url: str | None) -> KeyValue:
+    """Redis when a URL is set, else the in-process store."""
+    return RedisKV(redis_url) if redis_url else MemoryKV()

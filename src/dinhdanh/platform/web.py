@@ -1,0 +1,301 @@
+"""Web plumbing: the request middleware (language, CSRF cookie, headers, metrics),
+templates, CSRF checks, principal resolution and page/JSON error rendering."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from collections.abc import AsyncIterator
+from http.cookies import SimpleCookie
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import orjson
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+from prometheus_client import Counter, Histogram
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from dinhdanh.platform import i18n
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.auth import Scope as UnitScope
+from dinhdanh.platform.errors import (
+    Forbidden,
+    NotFound,
+    Problem,
+    Unauthorized,
+    ValidationProblem,
+    field_error,
+)
+from dinhdanh.platform.logging import get_logger
+
+log = get_logger(__name__)
+
+CSRF_COOKIE = "dd_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+STAFF_COOKIE = "dd_staff"
+LANG_COOKIE = "dd_lang"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
+REQUESTS = Counter("dinhdanh_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram("dinhdanh_http_request_seconds", "HTTP request latency", ["route"])
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    for name, value in scope.get("headers", ()):
+        if name == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header is ignored, not fatal
+                return {}
+            return {k: m.value for k, m in jar.items()}
+    return {}
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == wanted:
+            return value.decode("latin-1")
+    return None
+
+
+class PlatformMiddleware:
+    """Pure ASGI middleware: language, CSRF cookie, security headers and request metrics."""
+
+    def __init__(self, app: ASGIApp, *, secure_cookies: bool) -> None:
+        self.app = app
+        self.secure = "; Secure" if secure_cookies else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookies = _cookies(scope)
+        lang = i18n.negotiate(cookies.get(LANG_COOKIE), _header(scope, b"accept-language"))
+        token = i18n.set_language(lang)
+        csrf = cookies.get(CSRF_COOKIE)
+        new_csrf = None
+        if not csrf or len(csrf) > 64 or not _TOKEN_CHARS.fullmatch(csrf):
+            csrf = new_csrf = secrets.token_urlsafe(32)
+        state = scope.setdefault("state", {})
+        state["csrf_token"] = csrf
+        state["cookies"] = cookies
+        state["lang"] = lang
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"),
+                ]
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    headers.append((b"content-security-policy", CSP.encode()))
+                if new_csrf:
+                    cookie = (
+                        f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
+                    )
+                    headers.append((b"set-cookie", cookie.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(route).observe(time.perf_counter() - started)
+            i18n._current.reset(token)
+
+
+# ---------------------------------------------------------------- templates
+
+
+def make_templates() -> Environment:
+    """The Jinja2 environment with autoescape and the i18n extension."""
+    env = Environment(
+        loader=PackageLoader("dinhdanh", "templates"),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+        enable_async=False,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a page with the request, principal, CSRF field and language in context."""
+    env: Environment = request.app.state.templates
+    csrf = request.state.csrf_token
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context.setdefault("principal", getattr(request.state, "principal", None))
+    html = env.get_template(template).render(
+        request=request,
+        lang=i18n.current_language(),
+        csrf_token=csrf,
+        csrf_field=Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf),
+        path_qs=quote(here),
+        demo=request.app.state.settings.demo,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+# ---------------------------------------------------------------- dependencies
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed after the route returns, rolled back on error."""
+    async with request.app.state.db.unit_of_work() as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def verify_csrf(request: Request) -> None:
+    """Every unsafe request carries the CSRF token (form field or X-CSRF-Token header)."""
+    if request.method not in UNSAFE:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        ctype = request.headers.get("content-type", "")
+        if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    cookie = request.state.cookies.get(CSRF_COOKIE)
+    if not cookie or not sent or not secrets.compare_digest(sent, cookie):
+        raise Forbidden(
+            "The form has expired or was not sent from this site. Reload the page and try again.",
+            type="csrf-failed",
+        )
+
+
+def client_ip(request: Request) -> str | None:
+    """The caller's address (the proxy in front sets X-Forwarded-For when configured)."""
+    return request.client.host if request.client else None
+
+
+async def current_principal(request: Request) -> Principal:
+    """The principal of the staff session cookie, or anonymous."""
+    principal = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal
+    sid = request.state.cookies.get(STAFF_COOKIE)
+    data = await request.app.state.staff_sessions.get(sid) if sid else None
+    if data is None or not data.extra.get("verified"):
+        principal = Principal.anonymous(client_ip(request))
+    else:
+        extra = data.extra
+        level, province, commune = extra["scope"]
+        principal = Principal(
+            kind="staff",
+            id=data.subject,
+            name=extra.get("name", ""),
+            roles=frozenset(extra.get("roles", ())),
+            unit_code=extra.get("unit"),
+            scope=UnitScope(level, province, commune),
+            client_ip=client_ip(request),
+            session_id=data.id,
+        )
+    request.state.principal = principal
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_staff(*roles: str) -> Any:
+    """A dependency: a signed-in staff member holding one of `roles` (any role if none)."""
+
+    async def dependency(principal: CurrentPrincipal) -> Principal:
+        if principal.kind != "staff":
+            raise Unauthorized()
+        if roles and not principal.has_role(*roles):
+            raise Forbidden()
+        return principal
+
+    return Depends(dependency)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def wants_json(request: Request) -> bool:
+    """API paths and JSON clients get problem+json; browsers get a page."""
+    path = request.url.path
+    if path.startswith(("/api/", "/openapi", "/healthz", "/readyz")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "text/html" not in accept and "application/json" in accept
+
+
+def problem_response(request: Request, problem: Problem) -> Response:
+    """Render a Problem for the caller: problem+json, a redirect to sign-in, or an error page."""
+    if wants_json(request):
+        return Response(
+            orjson.dumps(problem.to_dict(instance=request.url.path)),
+            status_code=problem.status,
+            media_type="application/problem+json",
+            headers=problem.headers,
+        )
+    if isinstance(problem, Unauthorized):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    return render(request, "base/error.html", status=problem.status, problem=problem.to_dict())
+
+
+async def problem_handler(request: Request, exc: Exception) -> Response:
+    """Exception handler for Problem."""
+    assert isinstance(exc, Problem)
+    return problem_response(request, exc)
+
+
+async def validation_handler(request: Request, exc: Exception) -> Response:
+    """FastAPI's request validation errors as a 422 problem naming each field."""
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        errors.append(field_error(loc or "request", "%(reason)s", reason=err.get("msg", "")))
+    return problem_response(request, ValidationProblem(errors=errors))
+
+
+async def http_handler(request: Request, exc: Exception) -> Response:
+    """Starlette HTTP errors (404 for unknown paths, 405, ...) as problems."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return problem_response(request, NotFound())
+    return problem_response(
+        request, Problem(status=exc.status_code, type=f"http-{exc.status_code}", title="Error.")
+    )
+
+
+async def unhandled_handler(request: Request, exc: Exception) -> Response:
+    """Anything unexpected: logged (masked) and answered as a generic 500 problem."""
+    log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return problem_response(
+        request,
+        Problem(status=500, type="internal-error", title="Something went wrong on our side."),
+    )

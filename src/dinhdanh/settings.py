@@ -1,0 +1,92 @@
+"""Settings: one pydantic-settings object, built by the app factory or the CLI, never at import."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; environment variables prefixed `DINHDANH_`."""
+
+    model_config = SettingsConfigDict(env_prefix="DINHDANH_", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str | None = None
+    log_level: str = "INFO"
+
+    # Demo data: loaded on an empty database when `demo` is on (the embedded default).
+    demo: bool = True
+    demo_citizens: int = 3000
+    demo_seed: int = 2025
+
+    # Sessions and credentials.
+    session_ttl_seconds: int = 8 * 3600
+    session_idle_seconds: int = 30 * 60
+    cookie_secure: bool | None = None
+    lockout_threshold: int = 5
+    lockout_window_seconds: int = 15 * 60
+    lockout_seconds: int = 15 * 60
+    ip_failure_threshold: int = 30
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    argon2_parallelism: int = 1
+    login_rate_limit: str = "20/minute"
+    api_rate_limit: str = "600/minute"
+
+    # Outbox sinks: "file" writes under data_dir/outbox; "console" prints.
+    sms_sink: Literal["file", "console"] = "file"
+    email_sink: Literal["file", "console"] = "file"
+    outbox_in_process: bool | None = None
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Population import.
+    import_max_bytes: int = Field(default=2 * 1024**3)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'dinhdanh.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite database."""
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry `Secure` outside local development."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.environment == "production"
+
+    @property
+    def drain_outbox_in_process(self) -> bool:
+        """The embedded default drains the outbox inside `serve`."""
+        if self.outbox_in_process is not None:
+            return self.outbox_in_process
+        return self.redis_url is None and self.is_sqlite
+
+    def resolved_secret_key(self) -> str:
+        """The secret key; in development one is generated once and kept under data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        if self.environment == "production":
+            raise RuntimeError("DINHDANH_SECRET_KEY must be set in production")
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

@@ -1,0 +1,1 @@
+"""Staff tables (written by the staff engineer)."""

@@ -1,0 +1,5 @@
+"""Routes (placeholder until written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

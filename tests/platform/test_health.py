@@ -1,0 +1,28 @@
+"""Health, readiness, metrics, OpenAPI and problem+json for unknown paths."""
+
+from __future__ import annotations
+
+
+async def test_healthz_and_readyz_answer(client):
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"database": "ok", "kv": "ok"}
+
+
+async def test_metrics_count_requests(client):
+    await client.get("/healthz")
+    body = (await client.get("/metrics")).text
+    assert 'dinhdanh_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+
+
+async def test_unknown_api_path_is_problem_json(client):
+    response = await client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith("/not-found")
+
+
+async def test_openapi_document_is_served(client):
+    doc = (await client.get("/openapi.json")).json()
+    assert doc["info"]["title"] == "dinhdanh"
