@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dinhdanh.platform.i18n import gettext
+from dinhdanh.platform.i18n import N_, gettext
 
 PROBLEM_BASE = "https://dinhdanh.example/problems/"
 
@@ -14,7 +14,7 @@ class Problem(Exception):
 
     status = 400
     type = "bad-request"
-    title = "The request could not be processed."
+    title = N_("The request could not be processed.")
 
     def __init__(
         self,
@@ -56,12 +56,15 @@ class Problem(Exception):
         if instance:
             body["instance"] = instance
         if self.errors:
-            body["errors"] = [
-                {**e, "message": gettext(e["message"], **e.get("params", {}))} for e in self.errors
-            ]
-            for e in body["errors"]:
-                e.pop("params", None)
+            body["errors"] = [_translate_error(e) for e in self.errors]
         return body
+
+
+def _translate_error(error: dict[str, Any]) -> dict[str, Any]:
+    msgid = error["message"]
+    out = {k: v for k, v in error.items() if k != "params"}
+    out["message"] = gettext(msgid, **error.get("params", {}))
+    return out
 
 
 class ValidationProblem(Problem):
@@ -69,7 +72,7 @@ class ValidationProblem(Problem):
 
     status = 422
     type = "validation-error"
-    title = "The data is not valid."
+    title = N_("The data is not valid.")
 
 
 class NotFound(Problem):
@@ -77,7 +80,7 @@ class NotFound(Problem):
 
     status = 404
     type = "not-found"
-    title = "Not found."
+    title = N_("Not found.")
 
 
 class Forbidden(Problem):
@@ -85,7 +88,7 @@ class Forbidden(Problem):
 
     status = 403
     type = "forbidden"
-    title = "You are not allowed to do this."
+    title = N_("You are not allowed to do this.")
 
 
 class Unauthorized(Problem):
@@ -93,7 +96,7 @@ class Unauthorized(Problem):
 
     status = 401
     type = "unauthorized"
-    title = "Please sign in."
+    title = N_("Please sign in.")
 
 
 class Conflict(Problem):
@@ -101,7 +104,7 @@ class Conflict(Problem):
 
     status = 409
     type = "conflict"
-    title = "The change conflicts with the current state."
+    title = N_("The change conflicts with the current state.")
 
 
 class TooManyRequests(Problem):
@@ -109,7 +112,7 @@ class TooManyRequests(Problem):
 
     status = 429
     type = "too-many-requests"
-    title = "Too many attempts. Please wait and try again."
+    title = N_("Too many attempts. Please wait and try again.")
 
 
 def field_error(field: str, message: str, **params: Any) -> dict[str, Any]:

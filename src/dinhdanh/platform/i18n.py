@@ -56,6 +56,11 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark only"
+    """Mark a message for translation without translating it yet."""
+    return message
+
+
 def negotiate(cookie: str | None, accept_language: str | None) -> str:
     """Pick the page language: the cookie first, then Accept-Language, else Vietnamese."""
     if cookie in LANGUAGES:

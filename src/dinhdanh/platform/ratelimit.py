@@ -14,7 +14,9 @@ class RateLimiter:
 
     def __init__(self, redis_url: str | None) -> None:
         self.storage: Storage = (
-            RedisStorage(redis_url.replace("redis://", "async+redis://", 1))
+            RedisStorage(
+                redis_url.replace("redis://", "async+redis://", 1), implementation="redispy"
+            )
             if redis_url
             else MemoryStorage()
         )
@@ -24,4 +26,5 @@ class RateLimiter:
         """Count one hit; raise TooManyRequests when over the limit."""
         item = parse(limit)
         if not await self.limiter.hit(item, *keys):
-            raise TooManyRequests(headers={"Retry-After": str(item.get_expiry())})
+            retry = {"Retry-After": str(item.get_expiry())}
+            raise TooManyRequests(headers=retry)

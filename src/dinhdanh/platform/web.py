@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dinhdanh.platform import i18n
+from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.auth import Scope as UnitScope
 from dinhdanh.platform.errors import (
@@ -288,7 +289,7 @@ async def http_handler(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem_response(request, NotFound())
     return problem_response(
-        request, Problem(status=exc.status_code, type=f"http-{exc.status_code}", title="Error.")
+        request, Problem(status=exc.status_code, type=f"http-{exc.status_code}", title=N_("Error."))
     )
 
 
@@ -297,5 +298,7 @@ async def unhandled_handler(request: Request, exc: Exception) -> Response:
     log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
     return problem_response(
         request,
-        Problem(status=500, type="internal-error", title="Something went wrong on our side."),
+        Problem(
+            status=500, type="internal-error", title=N_("Something went wrong on our side.")
+        ),
     )

@@ -1,0 +1,41 @@
+# The two commands: `make run` serves the embedded default, `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements/test.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test lint format bench-lookup bench-import clean
+
+$(STAMP): requirements/base.txt requirements/test.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/test.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/dinhdanh serve
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/python -m pytest
+	@if [ -n "$$DINHDANH_TEST_DATABASE_URL$$DINHDANH_TEST_REDIS_URL" ]; then \
+		echo "== storage tests again on SQLite and the in-process store =="; \
+		env -u DINHDANH_TEST_DATABASE_URL -u DINHDANH_TEST_REDIS_URL \
+			$(BIN)/python -m pytest -m storage -q; \
+	fi
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench-lookup: $(STAMP)
+	$(BIN)/python bench/registry_lookup.py
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/population_import.py
+
+clean:
+	rm -rf var .venv .pytest_cache .ruff_cache .hypothesis

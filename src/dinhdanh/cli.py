@@ -1,0 +1,269 @@
+"""The `dinhdanh` command line: serve, migrate, worker, demo, population, staff, audit."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import func, select
+
+from dinhdanh.migrations.runner import upgrade
+from dinhdanh.platform import audit, outbox
+from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.credentials import PasswordHasher
+from dinhdanh.platform.crypto import FieldCipher
+from dinhdanh.platform.db import Database, make_engine
+from dinhdanh.platform.logging import configure_logging
+from dinhdanh.platform.notify import make_notifier
+from dinhdanh.population import demo as population_demo
+from dinhdanh.population import io as population_io
+from dinhdanh.population.models import Citizen
+from dinhdanh.settings import Settings
+from dinhdanh.staff import service as staff_service
+
+app = typer.Typer(help="dinhdanh: national electronic identification platform.", no_args_is_help=True)
+population_app = typer.Typer(help="Import and export the population registry.", no_args_is_help=True)
+staff_app = typer.Typer(help="Manage staff from the command line.", no_args_is_help=True)
+audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+app.add_typer(population_app, name="population")
+app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
+console = Console()
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_logging("WARNING")
+    return settings
+
+
+def _run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
+    """Run one async command against the configured database, then dispose of it."""
+    settings = _settings()
+
+    async def main() -> T:
+        db = Database(make_engine(settings.resolved_database_url))
+        try:
+            return await work(settings, db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int) -> int:
+    with _progress() as bar:
+        task = bar.add_task("Demo population", total=citizens)
+        async with db.unit_of_work() as session:
+            result = await population_demo.generate(
+                session,
+                citizens=citizens,
+                seed=seed,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+    return result.citizens
+
+
+async def _print_demo_logins(settings: Settings, db: Database) -> None:
+    hasher = PasswordHasher(
+        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+    )
+    cipher = FieldCipher(settings.resolved_secret_key())
+    async with db.unit_of_work() as session:
+        logins = await staff_service.ensure_demo_staff(session, hasher=hasher, cipher=cipher)
+    table = Table(title="Demo logins (demo mode only)", show_lines=False)
+    for col in ("role", "unit", "username", "password", "TOTP secret"):
+        table.add_column(col)
+    for login in logins:
+        table.add_row(login.role, login.unit, login.username, login.password, login.totp_secret)
+    console.print(table)
+    console.print(
+        "The sign-in page shows the current TOTP code in demo mode; or add the secret to any "
+        "authenticator app."
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (and its reference data)."""
+
+    async def work(settings: Settings, db: Database) -> None:
+        await upgrade(db.engine)
+
+    _run(work)
+    console.print("[green]Database is up to date.")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL/Redis only).")] = 1,
+) -> None:
+    """Migrate, load the demo data on an empty database (demo mode), and serve."""
+
+    async def prepare(settings: Settings, db: Database) -> None:
+        await upgrade(db.engine)
+        if not settings.demo:
+            return
+        async with db.unit_of_work() as session:
+            count = await session.scalar(select(func.count()).select_from(Citizen))
+        if not count:
+            loaded = await _load_demo(settings, db, settings.demo_citizens, settings.demo_seed)
+            console.print(f"Loaded {loaded} demo citizens.")
+        await _print_demo_logins(settings, db)
+
+    _run(prepare)
+    settings = _settings()
+    console.print(f"Serving at http://{host}:{port}  (database: {_describe(settings)})")
+    uvicorn.run(
+        "dinhdanh.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers if not settings.is_sqlite else 1,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def _describe(settings: Settings) -> str:
+    url = settings.resolved_database_url
+    return url.split("@")[-1] if "@" in url else url
+
+
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option(help="Drain what is pending and exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
+) -> None:
+    """Drain the outbox: deliver queued SMS and e-mail."""
+
+    async def work(settings: Settings, db: Database) -> int:
+        notifier = make_notifier(
+            settings.sms_sink, settings.email_sink, settings.data_dir / "outbox"
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        total = 0
+        while not stop.is_set():
+            sent = await outbox.drain(db, notifier)
+            total += sent
+            if once and sent == 0:
+                break
+            if sent == 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                except TimeoutError:
+                    pass
+        return total
+
+    delivered = _run(work)
+    console.print(f"Delivered {delivered} message(s).")
+
+
+@app.command()
+def demo(
+    citizens: Annotated[int, typer.Option(help="How many citizens to generate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same people.")] = 1,
+) -> None:
+    """Generate demo citizens in households over real communes."""
+
+    async def work(settings: Settings, db: Database) -> int:
+        await upgrade(db.engine)
+        return await _load_demo(settings, db, citizens, seed)
+
+    loaded = _run(work)
+    console.print(f"[green]Generated {loaded} citizens (seed {seed}).")
+
+
+@population_app.command("import")
+def population_import(
+    file: Annotated[Path, typer.Argument(help="CSV file (see docs/population-csv.md).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only.")] = False,
+) -> None:
+    """Import citizens from a CSV file: all rows or none."""
+
+    async def work(settings: Settings, db: Database) -> population_io.ImportReport:
+        with _progress() as bar:
+            task = bar.add_task("Import", total=None)
+            return await population_io.import_csv(
+                db,
+                file,
+                dry_run=dry_run,
+                principal=Principal.system("cli"),
+                max_bytes=settings.import_max_bytes,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+
+    report = _run(work)
+    for error in report.errors[:200]:
+        console.print(f"line {error.line}: {error.field}: {error.message}", markup=False)
+    if len(report.errors) > 200:
+        console.print(f"... and {len(report.errors) - 200} more errors")
+    if report.errors:
+        console.print(f"[red]{len(report.errors)} error(s); nothing was imported.")
+        raise typer.Exit(1)
+    verb = "Validated" if dry_run else "Imported"
+    console.print(f"[green]{verb} {report.rows_ok} rows.")
+
+
+@population_app.command("export")
+def population_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the CSV.")],
+) -> None:
+    """Export the registry as CSV (the import format)."""
+
+    async def work(settings: Settings, db: Database) -> int:
+        return await population_io.export_csv(db, file, scope=Scope.everything())
+
+    rows = _run(work)
+    console.print(f"[green]Exported {rows} rows to {file}.")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; name the first broken link (exit status 1)."""
+
+    async def work(settings: Settings, db: Database) -> audit.ChainReport:
+        async with db.unit_of_work() as session:
+            return await audit.verify_chain(session)
+
+    report = _run(work)
+    if report.ok:
+        console.print(f"[green]Audit chain intact: {report.checked} events checked.")
+        return
+    console.print(
+        f"[red]Audit chain broken at event #{report.broken_at}: {report.reason} "
+        f"({report.checked} events before it are intact)."
+    )
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    """Entry point."""
+    sys.exit(app())

@@ -1,0 +1,60 @@
+"""The key-value store behaves the same on Redis and in process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from dinhdanh.platform.kv import MemoryKV, RedisKV
+
+pytestmark = pytest.mark.storage
+REDIS = os.environ.get("DINHDANH_TEST_REDIS_URL")
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def store(request):
+    if request.param == "memory":
+        yield MemoryKV()
+        return
+    if not REDIS:
+        pytest.skip("DINHDANH_TEST_REDIS_URL not set")
+    kv = RedisKV(REDIS)
+    await kv.redis.flushdb()
+    yield kv
+    await kv.redis.flushdb()
+    await kv.close()
+
+
+async def test_set_get_delete(store):
+    await store.set("a", b"1")
+    assert await store.get("a") == b"1"
+    await store.delete("a")
+    assert await store.get("a") is None
+
+
+async def test_set_if_absent_only_once(store):
+    assert await store.set_if_absent("once", b"x", ttl=60)
+    assert not await store.set_if_absent("once", b"y", ttl=60)
+    assert await store.get("once") == b"x"
+
+
+async def test_counter_keeps_its_first_window(store):
+    assert await store.incr("c", ttl=100) == 1
+    assert await store.incr("c", ttl=5) == 2
+    assert 5 < (await store.ttl("c") or 0) <= 100
+
+
+async def test_sets(store):
+    await store.set_add("s", "a", ttl=60)
+    await store.set_add("s", "b", ttl=60)
+    await store.set_remove("s", "a")
+    assert await store.set_members("s") == {"b"}
+    assert await store.ping()
+
+
+async def test_memory_expiry_is_honoured():
+    kv = MemoryKV()
+    await kv.set("k", b"v", ttl=1)
+    kv._data["k"] = (b"v", 0.0)  # the deadline has passed
+    assert await kv.get("k") is None
