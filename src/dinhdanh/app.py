@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from swagger_ui_bundle import swagger_ui_path
 
 from dinhdanh.platform import health, outbox, web
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
@@ -70,7 +71,7 @@ def create_app(
         description="National electronic identification platform: registry, officer console, API.",
         lifespan=lifespan,
         dependencies=[Depends(web.verify_csrf)],
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
     )
     state = app.state
@@ -115,4 +116,5 @@ def create_app(
     app.include_router(population_pages.router)
     app.include_router(population_api.router)
     app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     return app

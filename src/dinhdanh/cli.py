@@ -30,8 +30,12 @@ from dinhdanh.population.models import Citizen
 from dinhdanh.settings import Settings
 from dinhdanh.staff import service as staff_service
 
-app = typer.Typer(help="dinhdanh: national electronic identification platform.", no_args_is_help=True)
-population_app = typer.Typer(help="Import and export the population registry.", no_args_is_help=True)
+app = typer.Typer(
+    help="dinhdanh: national electronic identification platform.", no_args_is_help=True
+)
+population_app = typer.Typer(
+    help="Import and export the population registry.", no_args_is_help=True
+)
 staff_app = typer.Typer(help="Manage staff from the command line.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 app.add_typer(population_app, name="population")
@@ -189,7 +193,9 @@ def worker(
 @app.command()
 def demo(
     citizens: Annotated[int, typer.Option(help="How many citizens to generate.")] = 3000,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same people.")] = 1,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same people.")
+    ] = 1,
 ) -> None:
     """Generate demo citizens in households over real communes."""
 
@@ -221,12 +227,12 @@ def population_import(
             )
 
     report = _run(work)
-    for error in report.errors[:200]:
-        console.print(f"line {error.line}: {error.field}: {error.message}", markup=False)
-    if len(report.errors) > 200:
-        console.print(f"... and {len(report.errors) - 200} more errors")
-    if report.errors:
-        console.print(f"[red]{len(report.errors)} error(s); nothing was imported.")
+    for line, column, message in report.errors:
+        console.print(f"line {line}: {column}: {message}", markup=False, highlight=False)
+    if report.error_count > len(report.errors):
+        console.print(f"... and {report.error_count - len(report.errors)} more errors")
+    if not report.ok:
+        console.print(f"[red]{report.error_count} error(s); nothing was imported.")
         raise typer.Exit(1)
     verb = "Validated" if dry_run else "Imported"
     console.print(f"[green]{verb} {report.rows_ok} rows.")

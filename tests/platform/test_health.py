@@ -26,3 +26,11 @@ async def test_unknown_api_path_is_problem_json(client):
 async def test_openapi_document_is_served(client):
     doc = (await client.get("/openapi.json")).json()
     assert doc["info"]["title"] == "dinhdanh"
+
+
+async def test_api_docs_are_served_without_a_cdn(client):
+    page = await client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text
+    assert (await client.get("/docs-assets/swagger-ui-bundle.js")).status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]

@@ -23,7 +23,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dinhdanh.platform import i18n
-from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.auth import Scope as UnitScope
 from dinhdanh.platform.errors import (
@@ -34,6 +33,7 @@ from dinhdanh.platform.errors import (
     ValidationProblem,
     field_error,
 )
+from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.logging import get_logger
 
 log = get_logger(__name__)
@@ -298,7 +298,5 @@ async def unhandled_handler(request: Request, exc: Exception) -> Response:
     log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
     return problem_response(
         request,
-        Problem(
-            status=500, type="internal-error", title=N_("Something went wrong on our side.")
-        ),
+        Problem(status=500, type="internal-error", title=N_("Something went wrong on our side.")),
     )

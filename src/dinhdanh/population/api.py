@@ -1,5 +1,108 @@
-"""Routes (placeholder until written)."""
+"""The registry's JSON API under /api/v1/: search, records and changes (officers only)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import dataclasses
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Response
+
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.errors import ValidationProblem, field_error
+from dinhdanh.platform.web import Session, require_staff
+from dinhdanh.population import births, changes, search, service
+from dinhdanh.population.models import Citizen
+from dinhdanh.population.schemas import (
+    BirthIn,
+    CitizenRecordOut,
+    CitizenSummaryOut,
+    DeathIn,
+    ResidenceChangeIn,
+    SearchOut,
+)
+from dinhdanh.population.search import SearchResult, summary_from_row
+
+router = APIRouter(prefix="/api/v1", tags=["population"])
+Officer = Annotated[Principal, require_staff("officer", "supervisor")]
+
+
+def _json(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
+
+
+def _summary(item: search.CitizenSummary) -> dict[str, Any]:
+    data = dataclasses.asdict(item)
+    data.pop("birth_display")
+    data["id"] = str(item.id)  # asyncpg's UUID subclass is not one orjson serialises
+    return data
+
+
+def _result(result: SearchResult) -> Response:
+    return _json({"items": [_summary(i) for i in result.items], "truncated": result.truncated})
+
+
+def _changed(citizen: Citizen, status: int = 200) -> Response:
+    return _json(_summary(summary_from_row(citizen)), status)
+
+
+@router.get("/citizens", response_model=SearchOut)
+async def search_citizens(
+    session: Session,
+    principal: Officer,
+    personal_id: Annotated[str | None, Query(max_length=20)] = None,
+    name: Annotated[str | None, Query(max_length=160)] = None,
+    birth: Annotated[str | None, Query(max_length=10, description="YYYY[-MM[-DD]]")] = None,
+) -> Response:
+    """Find citizens in your unit by personal ID, or by name with an optional date of birth."""
+    if personal_id is not None:
+        found = await search.find_by_personal_id(
+            session=session, principal=principal, personal_id_text=personal_id
+        )
+        return _result(found)
+    if name is not None:
+        found = await search.find_by_name(
+            session=session, principal=principal, name=name, birth=birth
+        )
+        return _result(found)
+    raise ValidationProblem(errors=[field_error("personal_id", "Give a personal ID or a name.")])
+
+
+@router.get("/citizens/{citizen_id}", response_model=CitizenRecordOut)
+async def get_citizen(citizen_id: str, session: Session, principal: Officer) -> CitizenRecordOut:
+    """A citizen's full record: identity, residence, household, relatives, cards, history."""
+    record = await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
+    return CitizenRecordOut.model_validate(record)
+
+
+@router.post("/citizens/{citizen_id}/residence", response_model=CitizenSummaryOut)
+async def change_residence(
+    citizen_id: str, body: ResidenceChangeIn, session: Session, principal: Officer
+) -> Response:
+    """Record a move of permanent or temporary residence, or end a temporary residence."""
+    citizen = await changes.move_residence(
+        session=session, principal=principal, citizen_id=citizen_id, **body.model_dump()
+    )
+    return _changed(citizen)
+
+
+@router.post("/citizens/{citizen_id}/death", response_model=CitizenSummaryOut)
+async def record_death(
+    citizen_id: str, body: DeathIn, session: Session, principal: Officer
+) -> Response:
+    """Record a citizen's death (once)."""
+    citizen = await changes.record_death(
+        session=session, principal=principal, citizen_id=citizen_id, **body.model_dump()
+    )
+    return _changed(citizen)
+
+
+@router.post("/households/{household_id}/births", status_code=201, response_model=CitizenSummaryOut)
+async def record_birth(
+    household_id: str, body: BirthIn, session: Session, principal: Officer
+) -> Response:
+    """Register a birth into a household; the new citizen gets a personal ID."""
+    citizen = await births.record_birth(
+        session=session, principal=principal, household_id=household_id, **body.model_dump()
+    )
+    return _changed(citizen, 201)

@@ -1,5 +1,246 @@
-"""Routes (placeholder until written)."""
+"""The registry's pages in the officer console: search, a citizen's record, change forms."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import re
+from typing import Annotated, Any, Final
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.errors import Problem
+from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.web import Session, render, require_staff
+from dinhdanh.population import births, changes, search, service
+from dinhdanh.population.models import RELATIONS
+from dinhdanh.population.reference import ethnicity_names, religion_names
+from dinhdanh.population.scope import covers_commune
+
+router = APIRouter(include_in_schema=False)
+Officer = Annotated[Principal, require_staff("officer", "supervisor")]
+_DIGITS = re.compile(r"\d[\d ]*")
+
+
+LABELS: Final[dict[str, dict[str, str]]] = {
+    "relation": {
+        "head": N_("Head of household"),
+        "spouse": N_("Spouse"),
+        "child": N_("Child"),
+        "child_in_law": N_("Child-in-law"),
+        "grandchild": N_("Grandchild"),
+        "parent": N_("Parent"),
+        "parent_in_law": N_("Parent-in-law"),
+        "grandparent": N_("Grandparent"),
+        "sibling": N_("Sibling"),
+        "other": N_("Other"),
+        "father": N_("Father"),
+        "mother": N_("Mother"),
+        "guardian": N_("Guardian"),
+    },
+    "sex": {"M": N_("Male"), "F": N_("Female")},
+    "status": {"living": N_("Living"), "deceased": N_("Deceased")},
+    "card_kind": {"cccd_2021": N_("Chip CCCD (2021)"), "can_cuoc_2024": N_("Căn cước (2024)")},
+    "card_status": {
+        "valid": N_("Valid"),
+        "expired": N_("Expired"),
+        "revoked": N_("Revoked"),
+        "lost": N_("Lost"),
+        "replaced": N_("Replaced"),
+    },
+    "change": {
+        "registered": N_("Registered"),
+        "imported": N_("Imported"),
+        "moved_permanent": N_("Moved permanent residence"),
+        "moved_temporary": N_("Registered temporary residence"),
+        "ended_temporary": N_("Ended temporary residence"),
+        "birth": N_("Birth registered"),
+        "child_born": N_("Child born"),
+        "death": N_("Death recorded"),
+    },
+}
+DONE: Final[dict[str, str]] = {
+    "residence": N_("The residence change is recorded."),
+    "death": N_("The death is recorded."),
+    "birth": N_("The birth is registered. The child's personal ID is shown below."),
+}
+
+
+def _label(kind: str, value: str | None) -> str:
+    """The translated label of a coded value (the value itself when unknown)."""
+    if value is None:
+        return ""
+    msgid = LABELS[kind].get(value)
+    return gettext(msgid) if msgid else value
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+
+
+@router.get("/registry", response_class=HTMLResponse)
+async def search_page(
+    request: Request, session: Session, principal: Officer, q: str = "", birth: str = ""
+) -> Response:
+    """The registry search: one box for a personal ID or a name, and a date of birth."""
+    done = DONE.get(request.query_params.get("done", ""))
+    context: dict[str, Any] = {"q": q, "birth": birth, "result": None, "problem": None}
+    context["done"] = gettext(done) if done else None
+    status = 200
+    query = q.strip()
+    try:
+        if _DIGITS.fullmatch(query):
+            context["result"] = await search.find_by_personal_id(
+                session=session, principal=principal, personal_id_text=query.replace(" ", "")
+            )
+        elif query:
+            context["result"] = await search.find_by_name(
+                session=session, principal=principal, name=query, birth=birth
+            )
+    except Problem as problem:
+        context["problem"], status = problem.to_dict(), problem.status
+    return render(request, "population/search.html", status=status, label=_label, **context)
+
+
+async def _record_page(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    citizen_id: str,
+    *,
+    status: int = 200,
+    problem: Problem | None = None,
+    form_name: str | None = None,
+    values: dict[str, str] | None = None,
+) -> Response:
+    record = await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
+    done = DONE.get(request.query_params.get("done", ""))
+    return render(
+        request,
+        "population/record.html",
+        status=status,
+        record=record,
+        label=_label,
+        done=gettext(done) if done else None,
+        problem=problem.to_dict() if problem else None,
+        form_name=form_name,
+        values=values or {},
+        relations=[(r, _label("relation", r)) for r in RELATIONS],
+        ethnicities=sorted(ethnicity_names().items()),
+        religions=sorted(religion_names().items()),
+    )
+
+
+async def _failed(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    citizen_id: str,
+    problem: Problem,
+    form_name: str,
+    values: dict[str, str],
+) -> Response:
+    """Undo anything the failed change flushed, then show the record with the form's errors."""
+    await session.rollback()
+    return await _record_page(
+        request,
+        session,
+        principal,
+        citizen_id,
+        status=problem.status,
+        problem=problem,
+        form_name=form_name,
+        values=values,
+    )
+
+
+@router.get("/registry/citizens/{citizen_id}", response_class=HTMLResponse)
+async def record_page(
+    request: Request, citizen_id: str, session: Session, principal: Officer
+) -> Response:
+    """A citizen's record with the forms to record a change."""
+    return await _record_page(request, session, principal, citizen_id)
+
+
+@router.post("/registry/citizens/{citizen_id}/residence")
+async def residence_form(
+    request: Request, citizen_id: str, session: Session, principal: Officer
+) -> Response:
+    """Record a residence change from the record page."""
+    values = await _form(request)
+    try:
+        await changes.move_residence(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            kind=values.get("kind", ""),
+            commune_code=values.get("commune_code", ""),
+            address=values.get("address", ""),
+            date=values.get("date", ""),
+            household_number=values.get("household_number", ""),
+            relation_to_head=values.get("relation_to_head", ""),
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        return await _failed(request, session, principal, citizen_id, problem, "residence", values)
+    moved_away = values.get("kind") == "permanent" and not covers_commune(
+        principal.scope, values.get("commune_code", "").strip()
+    )
+    # Someone who moved out of the unit is no longer visible: go back to the search.
+    target = "/registry" if moved_away else f"/registry/citizens/{citizen_id}"
+    return RedirectResponse(f"{target}?done=residence", status_code=303)
+
+
+@router.post("/registry/citizens/{citizen_id}/death")
+async def death_form(
+    request: Request, citizen_id: str, session: Session, principal: Officer
+) -> Response:
+    """Record a death from the record page."""
+    values = await _form(request)
+    try:
+        await changes.record_death(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            date=values.get("date", ""),
+            place=values.get("place", ""),
+        )
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        return await _failed(request, session, principal, citizen_id, problem, "death", values)
+    return RedirectResponse(f"/registry/citizens/{citizen_id}?done=death", status_code=303)
+
+
+@router.post("/registry/households/{household_id}/births")
+async def birth_form(
+    request: Request, household_id: str, session: Session, principal: Officer
+) -> Response:
+    """Register a birth from a household member's record page."""
+    values = await _form(request)
+    from_citizen = values.get("from_citizen", "")
+    try:
+        child = await births.record_birth(
+            session=session,
+            principal=principal,
+            household_id=household_id,
+            family_name=values.get("family_name", ""),
+            middle_name=values.get("middle_name", ""),
+            given_name=values.get("given_name", ""),
+            sex=values.get("sex", ""),
+            birth_date=values.get("birth_date", ""),
+            place_of_birth=values.get("place_of_birth", ""),
+            mother_id=values.get("mother_id", ""),
+            father_id=values.get("father_id", ""),
+            relation_to_head=values.get("relation_to_head", ""),
+            ethnicity_code=values.get("ethnicity_code", ""),
+            religion_code=values.get("religion_code", ""),
+        )
+    except Problem as problem:
+        if problem.status == 404 or not from_citizen:
+            raise
+        return await _failed(request, session, principal, from_citizen, problem, "birth", values)
+    return RedirectResponse(f"/registry/citizens/{child.id}?done=birth", status_code=303)

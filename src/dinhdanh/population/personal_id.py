@@ -35,6 +35,7 @@ __all__ = [
     "century_sex_digit",
     "decode",
     "generate",
+    "legacy_codes_for",
     "legacy_provinces",
     "mask",
     "validate",
@@ -158,3 +159,11 @@ def mask(pid: str) -> str:
     if not _is_twelve_ascii_digits(pid):
         raise InvalidPersonalId("format", "personal ID must be exactly 12 ASCII digits")
     return f"{pid[:3]}******{pid[-3:]}"
+
+
+@lru_cache(maxsize=64)
+def legacy_codes_for(province_code: str) -> tuple[str, ...]:
+    """The legacy 3-digit codes merged into a current province, its own code ("0" + code) first."""
+    own = "0" + province_code
+    codes = sorted(p.code for p in legacy_provinces().values() if p.new_code == province_code)
+    return tuple(sorted(codes, key=lambda c: c != own))

@@ -1,0 +1,5 @@
+"""`python -m dinhdanh` runs the CLI."""
+
+from dinhdanh.cli import main
+
+main()

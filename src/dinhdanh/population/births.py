@@ -1,0 +1,216 @@
+"""Registering a birth into a household: a new citizen with a fresh personal ID.
+
+All input is checked before anything is written; the child's history, the parents'
+histories and one audit event are written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Final
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.platform import audit
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.errors import Conflict, NotFound
+from dinhdanh.population import names, personal_id
+from dinhdanh.population.changes import household_head, log_change
+from dinhdanh.population.models import Citizen, Household
+from dinhdanh.population.reference import commune_info
+from dinhdanh.population.rules import (
+    BirthDate,
+    Checker,
+    check_address,
+    check_ethnicity,
+    check_name,
+    check_relation,
+    check_religion,
+    check_sex,
+    parse_birth,
+)
+from dinhdanh.population.service import birth_of, load_citizen, load_household
+
+_PID_ATTEMPTS: Final = 50
+_rng = random.SystemRandom()
+
+
+async def _parent(
+    session: AsyncSession,
+    principal: Principal,
+    checker: Checker,
+    field: str,
+    ref: str,
+    sex: str,
+) -> Citizen | None:
+    if not ref.strip():
+        return None
+    try:
+        parent = await load_citizen(session=session, scope=principal.scope, citizen_id=ref.strip())
+    except NotFound:  # the parent is named as a field error, not a 404
+        checker.add(field, "No citizen with this reference in your unit.")
+        return None
+    if parent.sex != sex:
+        checker.add(field, "The mother must be female and the father male.")
+    return parent
+
+
+def _relation_for(parents: list[Citizen]) -> str:
+    relations = {p.relation_to_head for p in parents}
+    if relations & {"head", "spouse"}:
+        return "child"
+    if relations & {"child", "child_in_law"}:
+        return "grandchild"
+    return "other"
+
+
+async def new_personal_id(session: AsyncSession, commune_code: str, sex: str, year: int) -> str:
+    """A fresh personal ID for a birth registered in this commune's province."""
+    info = commune_info(commune_code)
+    assert info is not None
+    prefix = personal_id.legacy_codes_for(info.province_code)[0]
+    for _ in range(_PID_ATTEMPTS):
+        pid = personal_id.generate(prefix, sex, year, _rng)
+        if not await session.scalar(select(exists().where(Citizen.personal_id == pid))):
+            return pid
+    raise Conflict("No free personal ID could be drawn; try again.", type="personal-id-exhausted")
+
+
+async def record_birth(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    household_id: uuid.UUID | str,
+    family_name: str,
+    middle_name: str,
+    given_name: str,
+    sex: str,
+    birth_date: str,
+    place_of_birth: str = "",
+    mother_id: str = "",
+    father_id: str = "",
+    relation_to_head: str = "",
+    ethnicity_code: str = "",
+    religion_code: str = "",
+) -> Citizen:
+    """Register a birth into a household: a new citizen with a personal ID (audited)."""
+    household = await load_household(
+        session=session, scope=principal.scope, household_id=household_id
+    )
+    checker = Checker()
+    family = checker.check("family_name", check_name, family_name, required=False)
+    middle = checker.check("middle_name", check_name, middle_name, required=False)
+    given = checker.check("given_name", check_name, given_name, required=True)
+    sex_ok = checker.check("sex", check_sex, sex)
+    birth = checker.check("birth_date", parse_birth, birth_date)
+    if birth is not None and birth.day is None:
+        checker.add("birth_date", "Write the date as YYYY-MM-DD and make sure it exists.")
+    where = checker.check("place_of_birth", check_address, place_of_birth)
+    mother = await _parent(session, principal, checker, "mother_id", mother_id, "F")
+    father = await _parent(session, principal, checker, "father_id", father_id, "M")
+    parents = [p for p in (father, mother) if p is not None]
+    for parent, field in ((mother, "mother_id"), (father, "father_id")):
+        if parent and birth and birth_of(parent).earliest() >= birth.earliest():
+            checker.add(field, "The parent must be born before the child.")
+    relation = (
+        checker.check("relation_to_head", check_relation, relation_to_head.strip())
+        if relation_to_head.strip()
+        else _relation_for(parents)
+    )
+    if relation == "head" and await household_head(session, household.id):
+        checker.add("relation_to_head", "This household already has a head.")
+    ethnicity = checker.check(
+        "ethnicity_code",
+        check_ethnicity,
+        ethnicity_code.strip() or (parents[0].ethnicity_code if parents else "01"),
+    )
+    religion = checker.check("religion_code", check_religion, religion_code)
+    checker.raise_if_any()
+    assert birth is not None and sex_ok is not None and given is not None
+    return await _create_newborn(
+        session,
+        principal,
+        household,
+        names_=(family or "", middle or "", given),
+        sex=sex_ok,
+        birth=birth,
+        place_of_birth=where or "",
+        mother=mother,
+        father=father,
+        relation=relation or "other",
+        ethnicity=ethnicity or "01",
+        religion=religion,
+    )
+
+
+async def _create_newborn(
+    session: AsyncSession,
+    principal: Principal,
+    household: Household,
+    *,
+    names_: tuple[str, str, str],
+    sex: str,
+    birth: BirthDate,
+    place_of_birth: str,
+    mother: Citizen | None,
+    father: Citizen | None,
+    relation: str,
+    ethnicity: str,
+    religion: str | None,
+) -> Citizen:
+    info = commune_info(household.commune_code)
+    registered_at = f"{info.name}, {info.province_name}" if info else household.commune_code
+    origin = next((p.place_of_origin for p in (father, mother) if p and p.place_of_origin), "")
+    child = Citizen(
+        personal_id=await new_personal_id(session, household.commune_code, sex, birth.year),
+        family_name=names_[0],
+        middle_name=names_[1],
+        given_name=names_[2],
+        name_folded=names.fold(names.full_name(*names_)),
+        birth_year=birth.year,
+        birth_month=birth.month,
+        birth_day=birth.day,
+        sex=sex,
+        place_of_birth=place_of_birth or registered_at,
+        birth_registration_place=registered_at,
+        place_of_origin=origin,
+        nationality="VN",
+        ethnicity_code=ethnicity,
+        religion_code=religion,
+        status="living",
+        permanent_commune_code=household.commune_code,
+        permanent_address=household.address,
+        current_commune_code=household.commune_code,
+        current_address=household.address,
+        household_id=household.id,
+        relation_to_head=relation,
+        father_id=father.id if father else None,
+        mother_id=mother.id if mother else None,
+        version=0,
+    )
+    session.add(child)
+    await session.flush()
+    born = birth.earliest()
+    await log_change(
+        session, principal, child, "birth", born, {"household_number": household.number}
+    )
+    for parent in (father, mother):
+        if parent is not None:
+            await log_change(
+                session, principal, parent, "child_born", born, {"child_id": str(child.id)}
+            )
+    await audit.record(
+        session,
+        actor=principal,
+        action="population.birth.recorded",
+        subject_type="citizen",
+        subject_id=child.id,
+        citizen_id=child.id,
+        data={
+            "household_number": household.number,
+            "personal_id": personal_id.mask(child.personal_id),
+        },
+    )
+    return child

@@ -1,0 +1,352 @@
+"""`population import` and `population export`: the registry as CSV (docs/population-csv.md).
+
+Import streams the file row by row (memory stays flat however large it is): each row is
+checked in Python (line-numbered errors), then loaded into a temporary staging table -
+with PostgreSQL's COPY through asyncpg, or batched inserts on SQLite. The checks that
+need every row (personal IDs repeated in the file or already in the registry, links to
+parents and spouses, one head per household) run as set-based queries on the staging
+table, and the citizens and their households are written by two INSERT ... SELECT
+statements. The import is all-or-nothing: one transaction, and any error anywhere
+means nothing is written. `dry_run` does the same work and always rolls back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Uuid,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from dinhdanh.platform import audit, clock
+from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.db import Database
+from dinhdanh.population.csv_rows import (
+    COLUMNS,
+    LINKS,
+    MAX_ERRORS,
+    REQUIRED,
+    ImportReport,
+    csv_row,
+    validate_row,
+)
+from dinhdanh.population.models import citizens, households
+from dinhdanh.population.scope import visible
+
+BATCH: Final = 5000
+
+_staging_meta = MetaData()
+staging = Table(
+    "population_import_rows",
+    _staging_meta,
+    Column("line", Integer),
+    Column("id", Uuid),
+    Column("household_new_id", Uuid),
+    *(
+        Column(c.name, c.type)
+        for c in citizens.columns
+        if c.name
+        not in {"id", "household_id", "father_id", "mother_id", "spouse_id", "guardian_id"}
+        | {"version", "created_at", "updated_at", "birth_year", "birth_month", "birth_day"}
+    ),
+    Column("birth_year", SmallInteger),
+    Column("birth_month", SmallInteger),
+    Column("birth_day", SmallInteger),
+    Column("household_number", String(20)),
+    Column("father_pid", String(12)),
+    Column("mother_pid", String(12)),
+    Column("spouse_pid", String(12)),
+    prefixes=["TEMPORARY"],
+)
+_STAGE_COLUMNS: Final = tuple(c.name for c in staging.columns)
+
+
+def _rows(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line, row) from the file, reporting a bad header or encoding and stopping."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        try:
+            header = [h.strip() for h in next(reader, [])]
+            missing = sorted(REQUIRED - set(header))
+            unknown = sorted(set(header) - set(COLUMNS))
+            if missing or unknown or len(set(header)) != len(header):
+                for name in missing:
+                    report.error(1, name, "The column %(name)s is missing.", name=name)
+                for name in unknown:
+                    report.error(1, name[:40], "Unknown column %(name)s.", name=name[:40])
+                if len(set(header)) != len(header):
+                    report.error(1, "header", "A column appears twice in the header.")
+                return
+            for values in reader:
+                line = reader.line_num
+                if len(values) != len(header):
+                    report.error(
+                        line, "row", "The row has %(n)s fields, not %(m)s.", n=len(values),
+                        m=len(header),
+                    )  # fmt: skip
+                    continue
+                yield line, dict(zip(header, values, strict=True))
+        except UnicodeDecodeError:
+            report.error(reader.line_num + 1, "file", "The file is not UTF-8 text.")
+        except csv.Error as exc:
+            report.error(reader.line_num, "file", "The CSV is malformed: %(why)s", why=str(exc))
+
+
+async def _load_batch(conn: AsyncConnection, batch: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "postgresql":
+        raw = await conn.get_raw_connection()
+        records = [tuple(r[c] for c in _STAGE_COLUMNS) for r in batch]
+        await raw.driver_connection.copy_records_to_table(
+            staging.name, records=records, columns=list(_STAGE_COLUMNS)
+        )
+    else:
+        await conn.execute(insert(staging), batch)
+
+
+async def _stage(
+    conn: AsyncConnection,
+    path: Path,
+    report: ImportReport,
+    progress: Callable[[int], None] | None,
+) -> None:
+    await conn.execute(text(f"DROP TABLE IF EXISTS {staging.name}"))
+    await conn.run_sync(staging.create)
+    nonce = uuid.uuid4()  # new households get ids derived from their number and this import
+    batch: list[dict[str, Any]] = []
+    for line, raw in _rows(path, report):
+        report.rows_read += 1
+        if progress and report.rows_read % BATCH == 0:
+            progress(report.rows_read)
+        record = validate_row(raw, line, report)
+        if record is not None:
+            report.rows_ok += 1
+            if record["household_number"]:
+                record["household_new_id"] = uuid.uuid5(nonce, record["household_number"])
+            if report.ok:  # once an error is found, only validate: nothing will be written
+                batch.append(record)
+        if len(batch) >= BATCH:
+            await _load_batch(conn, batch)
+            batch = []
+    if batch and report.ok:
+        await _load_batch(conn, batch)
+    if progress:
+        progress(report.rows_read)
+
+
+async def _report_lines(
+    conn: AsyncConnection, report: ImportReport, stmt: Any, column: str, message: str
+) -> None:
+    """Report every staging line the query returns (capped), ordered by line."""
+    rows = await conn.execute(stmt.order_by(staging.c.line).limit(MAX_ERRORS))
+    for (line,) in rows:
+        report.error(line, column, message)
+
+
+async def _check_staged(conn: AsyncConnection, report: ImportReport) -> None:
+    """The checks that need every row: repeats, the registry, links, one head per household."""
+    s = staging.c
+    await conn.execute(text(f"CREATE INDEX ix_import_pid ON {staging.name} (personal_id)"))
+    await conn.execute(text(f"CREATE INDEX ix_import_hh ON {staging.name} (household_number)"))
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text(f"ANALYZE {staging.name}"))
+    repeated = select(s.personal_id).group_by(s.personal_id).having(func.count() > 1)
+    await _report_lines(
+        conn,
+        report,
+        select(s.line).where(s.personal_id.in_(repeated)),
+        "personal_id",
+        "This personal ID appears more than once in the file.",
+    )
+    await _report_lines(
+        conn,
+        report,
+        select(s.line).where(exists().where(citizens.c.personal_id == s.personal_id)),
+        "personal_id",
+        "This personal ID is already in the registry.",
+    )
+    other = staging.alias("other")
+    for stage, column, _sex in LINKS:
+        link = s[stage]
+        await _report_lines(
+            conn,
+            report,
+            select(s.line).where(
+                link.is_not(None),
+                ~exists().where(other.c.personal_id == link),
+                ~exists().where(citizens.c.personal_id == link),
+            ),
+            column,
+            "No citizen with this personal ID in the file or the registry.",
+        )
+    heads = (
+        select(s.household_number)
+        .where(s.relation_to_head == "head")
+        .group_by(s.household_number)
+        .having(func.count() > 1)
+    )
+    await _report_lines(
+        conn,
+        report,
+        select(s.line).where(s.relation_to_head == "head", s.household_number.in_(heads)),
+        "relation_to_head",
+        "This household already has a head.",
+    )
+    await _report_lines(
+        conn,
+        report,
+        select(s.line)
+        .join(households, households.c.number == s.household_number)
+        .where(
+            s.relation_to_head == "head",
+            exists().where(
+                citizens.c.household_id == households.c.id, citizens.c.relation_to_head == "head"
+            ),
+        ),
+        "relation_to_head",
+        "This household already has a head.",
+    )
+
+
+async def _write_staged(conn: AsyncConnection) -> int:
+    """Create the new households, then every citizen with its links, in two statements."""
+    s = staging.c
+    now = clock.now()
+    await conn.execute(
+        insert(households).from_select(
+            ["id", "number", "commune_code", "address", "created_at", "updated_at"],
+            select(
+                s.household_new_id,
+                s.household_number,
+                func.min(s.permanent_commune_code),
+                func.min(s.permanent_address),
+                literal(now, households.c.created_at.type),
+                literal(now, households.c.updated_at.type),
+            )
+            .where(
+                s.household_number.is_not(None),
+                ~exists().where(households.c.number == s.household_number),
+            )
+            .group_by(s.household_new_id, s.household_number),
+        )
+    )
+    joins = staging.outerjoin(households, households.c.number == s.household_number)
+    linked = {}
+    for stage, _column, _sex in LINKS:
+        in_file, in_db = staging.alias(f"f_{stage}"), citizens.alias(f"c_{stage}")
+        joins = joins.outerjoin(in_file, in_file.c.personal_id == s[stage])
+        joins = joins.outerjoin(in_db, in_db.c.personal_id == s[stage])
+        linked[stage.replace("_pid", "_id")] = func.coalesce(in_file.c.id, in_db.c.id)
+    plain = [c for c in citizens.columns if c.name in staging.c and c.name != "id"]
+    columns = {
+        "id": s.id,
+        **{c.name: s[c.name] for c in plain},
+        "household_id": households.c.id,
+        **linked,
+        "version": literal(1),
+        "created_at": literal(now, citizens.c.created_at.type),
+        "updated_at": literal(now, citizens.c.updated_at.type),
+    }
+    result = await conn.execute(
+        insert(citizens).from_select(list(columns), select(*columns.values()).select_from(joins))
+    )
+    return result.rowcount
+
+
+async def import_csv(
+    db: Database,
+    path: Path,
+    *,
+    dry_run: bool,
+    principal: Principal,
+    max_bytes: int,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Validate a CSV file and, unless `dry_run` or any error, import it all in one transaction."""
+    report = ImportReport(dry_run=dry_run)
+    size = (await asyncio.to_thread(path.stat)).st_size
+    if size > max_bytes:
+        report.error(0, "file", "The file is larger than %(max)s bytes.", max=max_bytes)
+        return report
+    async with db.sessionmaker() as session:
+        async with session.begin():
+            conn = await session.connection()
+            await _stage(conn, path, report, progress)
+            if report.ok:
+                await _check_staged(conn, report)
+            if report.ok and not dry_run:
+                report.imported = await _write_staged(conn)
+                await audit.record(
+                    session,
+                    actor=principal,
+                    action="population.imported",
+                    subject_type="citizen_import",
+                    data={"rows": report.imported, "file": path.name[:100]},
+                )
+            await conn.execute(text(f"DROP TABLE IF EXISTS {staging.name}"))
+            if not report.ok or dry_run:
+                await session.rollback()
+    return report
+
+
+def _export_query(scope: Scope) -> Any:
+    father, mother, spouse = (aliased(citizens, name=n) for n in ("fa", "mo", "sp"))
+    return (
+        select(
+            citizens,
+            households.c.number.label("household_number"),
+            father.c.personal_id.label("father_pid"),
+            mother.c.personal_id.label("mother_pid"),
+            spouse.c.personal_id.label("spouse_pid"),
+        )
+        .select_from(citizens)
+        .outerjoin(households, households.c.id == citizens.c.household_id)
+        .outerjoin(father, father.c.id == citizens.c.father_id)
+        .outerjoin(mother, mother.c.id == citizens.c.mother_id)
+        .outerjoin(spouse, spouse.c.id == citizens.c.spouse_id)
+        .where(visible(scope))
+        .order_by(citizens.c.personal_id)
+    )
+
+
+def _open_for_writing(path: Path) -> TextIO:
+    return path.open("w", encoding="utf-8", newline="")
+
+
+async def export_csv(db: Database, path: Path, *, scope: Scope) -> int:
+    """Write the citizens the scope covers to a CSV file (streamed); return how many."""
+    count = 0
+    async with db.unit_of_work() as session:
+        conn = await session.connection()
+        rows = await conn.stream(_export_query(scope).execution_options(yield_per=BATCH))
+        with _open_for_writing(path) as fh:
+            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer.writeheader()
+            async for row in rows:
+                p = dict(row._mapping)
+                ids = {
+                    p["father_id"]: p["father_pid"],
+                    p["mother_id"]: p["mother_pid"],
+                    p["spouse_id"]: p["spouse_pid"],
+                }
+                writer.writerow(csv_row(p, p["household_number"] or "", ids))
+                count += 1
+    return count

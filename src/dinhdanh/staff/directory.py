@@ -1,0 +1,136 @@
+"""Reading staff: scoped look-ups, filtered lists, status and display names."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any, Final
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.errors import NotFound
+from dinhdanh.staff.models import Staff, Unit
+
+STATUSES: Final = ("active", "disabled", "invited")
+
+
+def unit_in_scope(unit: Unit, scope: Scope) -> bool:
+    """True when an administrator of `scope` may manage staff of `unit`."""
+    return scope.covers(unit.commune_code, unit.province_code)
+
+
+@dataclass
+class StaffFilter:
+    """Filters of the staff list."""
+
+    unit_code: str | None = None
+    role: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+
+@dataclass
+class StaffPage:
+    """One page of staff with their units, and the total that matched."""
+
+    rows: list[tuple[Staff, Unit]]
+    total: int
+    offset: int
+    limit: int
+
+
+def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+    if scope.level == "all":
+        return query
+    if scope.level == "province":
+        return query.where(Unit.province_code == scope.province_code)
+    if scope.level == "commune":
+        return query.where(Unit.commune_code == scope.commune_code)
+    return query.where(False)
+
+
+async def list_staff(
+    session: AsyncSession, *, scope: Scope, filters: StaffFilter, offset: int = 0, limit: int = 50
+) -> StaffPage:
+    """Staff inside the caller's scope matching the filters, by username."""
+    query = _scoped(select(Staff, Unit).join(Unit, Staff.unit_code == Unit.code), scope)
+    if filters.unit_code:
+        query = query.where(Staff.unit_code == filters.unit_code.strip().upper())
+    if filters.role:
+        query = query.where(Staff.role == filters.role)
+    if filters.status == "disabled":
+        query = query.where(Staff.disabled.is_(True))
+    elif filters.status == "active":
+        query = query.where(Staff.disabled.is_(False), Staff.totp_secret_enc.is_not(None))
+    elif filters.status == "invited":
+        query = query.where(Staff.disabled.is_(False), Staff.totp_secret_enc.is_(None))
+    if filters.q and filters.q.strip():
+        needle = filters.q.strip()
+        query = query.where(
+            or_(
+                Staff.username.contains(needle.lower(), autoescape=True),
+                func.lower(Staff.full_name).contains(needle.lower(), autoescape=True),
+                Staff.email.contains(needle, autoescape=True),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    result = await session.execute(query.order_by(Staff.username).offset(offset).limit(limit))
+    rows = [(s, u) for s, u in result.all()]
+    return StaffPage(rows, int(total or 0), offset, limit)
+
+
+def _parse_id(staff_id: str | uuid.UUID) -> uuid.UUID:
+    try:
+        return staff_id if isinstance(staff_id, uuid.UUID) else uuid.UUID(str(staff_id))
+    except ValueError:
+        raise NotFound() from None
+
+
+async def get_staff(session: AsyncSession, staff_id: str | uuid.UUID, *, scope: Scope) -> Staff:
+    """One staff member inside the caller's scope, or NotFound."""
+    staff = await session.get(Staff, _parse_id(staff_id))
+    if staff is None:
+        raise NotFound()
+    unit = await session.get(Unit, staff.unit_code)
+    if unit is None or not unit_in_scope(unit, scope):
+        raise NotFound()
+    return staff
+
+
+def is_invited(staff: Staff) -> bool:
+    """True while the member has not finished setting up credentials."""
+    return staff.totp_secret_enc is None
+
+
+def staff_status(staff: Staff) -> str:
+    """'disabled', 'invited' or 'active'."""
+    if staff.disabled:
+        return "disabled"
+    return "invited" if is_invited(staff) else "active"
+
+
+async def staff_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    """Username by staff id (as text), for showing audit actors and subjects."""
+    uuids = []
+    for value in ids:
+        try:
+            uuids.append(uuid.UUID(value))
+        except (ValueError, TypeError):
+            continue
+    if not uuids:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(uuids)))
+    return {str(i): name for i, name in rows.all()}
+
+
+def acting_as(staff: Staff, ip: str | None) -> Principal:
+    """The member as the actor of their own audit events (sign-in, set-up)."""
+    return Principal(
+        kind="staff",
+        id=str(staff.id),
+        name=staff.full_name,
+        unit_code=staff.unit_code,
+        client_ip=ip,
+    )

@@ -1,0 +1,115 @@
+"""The officer console in Chromium: TOTP sign-in, folded-name search, a record, the refusal
+of another commune's record, and the language switch."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from dinhdanh.population.names import fold
+from dinhdanh.staff.service import DEMO_STAFF
+
+pytestmark = pytest.mark.e2e
+LOGINS = {login.username: login for login in DEMO_STAFF}
+
+
+async def sign_in(page: Page, username: str) -> None:
+    """Sign in through the pages: password, then the TOTP code from the authenticator."""
+    login = LOGINS[username]
+    await page.goto("/login")
+    await page.fill("#username", login.username)
+    await page.fill("#password", login.password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/login/totp**")
+    await page.fill("#code", pyotp.TOTP(login.totp_secret).now())
+    await page.click("form[action='/login/totp'] button[type=submit]")
+
+
+@pytest.fixture(scope="session")
+async def officer_state(browser: Browser, server) -> dict:  # noqa: ANN001
+    """The commune officer of Phường Ba Đình, signed in once for the session."""
+    context = await browser.new_context(base_url=server.url)
+    page = await context.new_page()
+    await sign_in(page, "officer")
+    await page.wait_for_url("**/registry")
+    state = await context.storage_state()
+    await context.close()
+    return state
+
+
+@pytest.fixture
+async def officer_page(browser: Browser, server, officer_state) -> Page:  # noqa: ANN001
+    """A page signed in as the commune officer."""
+    context = await browser.new_context(base_url=server.url, storage_state=officer_state)
+    page = await context.new_page()
+    yield page
+    await context.close()
+
+
+async def test_sign_in_with_password_then_totp(page: Page):
+    await sign_in(page, "province")
+    await page.wait_for_url("**/registry")
+    await expect(page.locator("header .who")).to_contain_text("Trần Văn Hùng")
+    await expect(page.locator("h1")).to_have_text("Cơ sở dữ liệu dân cư")
+
+
+async def test_wrong_totp_code_is_refused_on_the_page(page: Page):
+    login = LOGINS["admin"]
+    await page.goto("/login")
+    await page.fill("#username", login.username)
+    await page.fill("#password", login.password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url("**/login/totp**")
+    await page.fill("#code", "000000" if pyotp.TOTP(login.totp_secret).now() != "000000" else "1")
+    await page.click("form[action='/login/totp'] button[type=submit]")
+    await expect(page.locator(".alert-error")).to_be_visible()
+    await expect(page).not_to_have_url("**/admin/**")
+
+
+async def test_search_by_folded_name_and_open_the_record(officer_page: Page, server):
+    pid, family, middle, given, year = server.query(
+        "SELECT personal_id, family_name, middle_name, given_name, birth_year FROM citizens "
+        "WHERE permanent_commune_code = '00004' AND status = 'living' "
+        "AND middle_name != '' ORDER BY personal_id LIMIT 1"
+    )[0]
+    full = " ".join(p for p in (family, middle, given) if p)
+    await officer_page.goto("/registry")
+    await officer_page.fill("#q", fold(full))
+    await officer_page.fill("#birth", str(year))
+    await officer_page.click("#registry-search button[type=submit]")
+    row = officer_page.locator("#results tbody tr", has_text=pid)
+    await expect(row).to_contain_text(full)
+    await row.locator("a").first.click()
+    await expect(officer_page.locator("#personal-id")).to_have_text(pid)
+    for section in ("#identity", "#residence", "#household", "#relatives", "#cards", "#history"):
+        await expect(officer_page.locator(section)).to_be_visible()
+    await officer_page.screenshot(path=str(server.data_dir / "record.png"), full_page=True)
+
+
+async def test_another_communes_record_is_refused(officer_page: Page, server):
+    cid, pid = server.query(
+        "SELECT id, personal_id FROM citizens WHERE permanent_commune_code != '00004' "
+        "AND coalesce(temporary_commune_code, '') != '00004' "
+        "AND coalesce(current_commune_code, '') != '00004' LIMIT 1"
+    )[0]
+    cid = cid if "-" in str(cid) else f"{cid[:8]}-{cid[8:12]}-{cid[12:16]}-{cid[16:20]}-{cid[20:]}"
+    response = await officer_page.goto(f"/registry/citizens/{cid}")
+    assert response.status == 404
+    await expect(officer_page.locator("body")).not_to_contain_text(pid)
+    await officer_page.goto("/registry")
+    await officer_page.fill("#q", pid)
+    await officer_page.click("#registry-search button[type=submit]")
+    await expect(officer_page.locator("#no-results")).to_be_visible()
+
+
+async def test_language_switch_on_every_page(page: Page):
+    await page.goto("/login")
+    await expect(page.locator("h1")).to_have_text("Đăng nhập cán bộ")
+    await page.click("#lang-en")
+    await expect(page.locator("h1")).to_have_text("Officer sign-in")
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await page.goto("/login")
+    await expect(page.locator("label[for=password]")).to_have_text("Password")
+    await page.click("#lang-vi")
+    await expect(page.locator("label[for=password]")).to_have_text("Mật khẩu")
