@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from dinhdanh.platform import health, outbox, web
+from dinhdanh.platform import audit, health, outbox, web
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.db import Database, make_engine
@@ -32,12 +32,15 @@ from dinhdanh.staff import pages as staff_pages
 log = get_logger(__name__)
 
 
-async def _drain_outbox_forever(app: FastAPI) -> None:
+async def _background_jobs(app: FastAPI) -> None:
+    """The embedded default's worker: seal the audit chain and drain the outbox each second."""
     while True:
         try:
+            async with app.state.db.unit_of_work() as session:
+                await audit.seal(session)
             await outbox.drain(app.state.db, app.state.notifier)
-        except Exception as exc:  # keep draining; the error is logged
-            log.warning("outbox.drain_failed", error=type(exc).__name__)
+        except Exception as exc:  # keep going; the error is logged
+            log.warning("background_jobs.failed", error=type(exc).__name__)
         await asyncio.sleep(1.0)
 
 
@@ -53,7 +56,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = None
         if settings.drain_outbox_in_process and settings.environment != "test":
-            task = asyncio.create_task(_drain_outbox_forever(app))
+            task = asyncio.create_task(_background_jobs(app))
         yield
         if task:
             task.cancel()

@@ -22,6 +22,7 @@ from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.credentials import PasswordHasher
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.db import Database, make_engine
+from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.logging import configure_logging
 from dinhdanh.platform.notify import make_notifier
 from dinhdanh.population import demo as population_demo
@@ -163,7 +164,7 @@ def worker(
     once: Annotated[bool, typer.Option(help="Drain what is pending and exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 1.0,
 ) -> None:
-    """Drain the outbox: deliver queued SMS and e-mail."""
+    """Background jobs: deliver queued SMS and e-mail, and seal the audit chain."""
 
     async def work(settings: Settings, db: Database) -> int:
         notifier = make_notifier(
@@ -175,6 +176,8 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         total = 0
         while not stop.is_set():
+            async with db.unit_of_work() as session:
+                await audit.seal(session)
             sent = await outbox.drain(db, notifier)
             total += sent
             if once and sent == 0:
@@ -251,11 +254,61 @@ def population_export(
     console.print(f"[green]Exported {rows} rows to {file}.")
 
 
+@staff_app.command("create")
+def staff_create(
+    username: Annotated[str, typer.Option(help="Sign-in name, e.g. lan.nt")],
+    full_name: Annotated[str, typer.Option(help="Full name as on the card.")],
+    email: Annotated[str, typer.Option(help="Where the invitation goes.")],
+    role: Annotated[str, typer.Option(help="admin, officer, supervisor or auditor.")],
+    unit: Annotated[str, typer.Option(help="Unit code, e.g. CAX-00004, CAT-01, BCA.")],
+    password: Annotated[
+        bool, typer.Option("--password", help="Set a password now instead of inviting.")
+    ] = False,
+) -> None:
+    """Create a staff member: an invitation e-mail, or a password and TOTP secret at once."""
+    chosen = (
+        typer.prompt("Password", hide_input=True, confirmation_prompt=True) if password else None
+    )
+
+    async def work(settings: Settings, db: Database) -> staff_service.CreatedStaff:
+        await upgrade(db.engine)
+        hasher = PasswordHasher(
+            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
+        )
+        async with db.unit_of_work() as session:
+            return await staff_service.create_staff_cli(
+                session,
+                data=staff_service.NewStaff(username, full_name, email, role, unit),
+                public_url=settings.public_url,
+                hasher=hasher,
+                cipher=FieldCipher(settings.resolved_secret_key()),
+                password=chosen,
+            )
+
+    try:
+        created = _run(work)
+    except Problem as problem:
+        body = problem.to_dict()
+        console.print(f"[red]{body['title']}", body.get("detail") or "", highlight=False)
+        for error in body.get("errors", []):
+            console.print(f"  {error['field']}: {error['message']}", markup=False)
+        raise typer.Exit(1) from problem
+    console.print(f"[green]Created {created.username} ({role}, {unit}).")
+    if created.invitation_link:
+        console.print(f"Invitation e-mailed to {email} (queued in the outbox).")
+    if created.totp_secret:
+        console.print(f"TOTP secret to enrol in an authenticator app: {created.totp_secret}")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain; name the first broken link (exit status 1)."""
 
     async def work(settings: Settings, db: Database) -> audit.ChainReport:
+        while True:  # chain what committed since the worker's last seal, then check it all
+            async with db.unit_of_work() as session:
+                if not await audit.seal(session):
+                    break
         async with db.unit_of_work() as session:
             return await audit.verify_chain(session)
 

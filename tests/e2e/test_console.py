@@ -27,7 +27,7 @@ async def sign_in(page: Page, username: str) -> None:
 
 
 @pytest.fixture(scope="session")
-async def officer_state(browser: Browser, server) -> dict:  # noqa: ANN001
+async def officer_state(browser: Browser, server) -> dict:
     """The commune officer of Phường Ba Đình, signed in once for the session."""
     context = await browser.new_context(base_url=server.url)
     page = await context.new_page()
@@ -39,7 +39,7 @@ async def officer_state(browser: Browser, server) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-async def officer_page(browser: Browser, server, officer_state) -> Page:  # noqa: ANN001
+async def officer_page(browser: Browser, server, officer_state) -> Page:
     """A page signed in as the commune officer."""
     context = await browser.new_context(base_url=server.url, storage_state=officer_state)
     page = await context.new_page()

@@ -1,9 +1,10 @@
-"""The audit log is hash-chained, written with the change, and `audit verify` names a break."""
+"""The audit log is written with the change, hash-chained by `seal`, and `verify_chain`
+names the first broken link."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
@@ -27,18 +28,37 @@ async def _append(db, n: int) -> list[int]:
     return ids
 
 
-async def test_chain_links_each_event_to_the_previous(db):
-    ids = await _append(db, 3)
+async def _seal_and_verify(db) -> audit.ChainReport:
     async with db.unit_of_work() as session:
-        report = await audit.verify_chain(session)
+        await audit.seal(session)
+    async with db.unit_of_work() as session:
+        return await audit.verify_chain(session)
+
+
+async def test_seal_links_each_event_to_the_previous(db):
+    ids = await _append(db, 3)
+    report = await _seal_and_verify(db)
+    async with db.unit_of_work() as session:
         events = [await session.get(audit.AuditEvent, i) for i in ids]
-    assert report.ok and report.checked >= 3
+    assert report.ok and report.checked >= 3 and report.unsealed == 0
     assert events[1].prev_hash == events[0].hash
     assert events[2].prev_hash == events[1].hash
+    assert events[2].seq == events[1].seq + 1
+
+
+async def test_events_written_later_join_the_end_of_the_chain(db):
+    await _append(db, 2)
+    first = await _seal_and_verify(db)
+    await _append(db, 2)
+    async with db.unit_of_work() as session:
+        assert (await audit.verify_chain(session)).unsealed == 2
+    second = await _seal_and_verify(db)
+    assert second.ok and second.checked == first.checked + 2
 
 
 async def test_tampering_is_found_at_the_first_broken_link(db):
     ids = await _append(db, 4)
+    await _seal_and_verify(db)
     async with db.unit_of_work() as session:
         await session.execute(
             update(audit.AuditEvent).where(audit.AuditEvent.id == ids[2]).values(data={"i": 99})
@@ -48,6 +68,17 @@ async def test_tampering_is_found_at_the_first_broken_link(db):
     assert not report.ok
     assert report.broken_at == ids[2]
     assert "content" in report.reason
+
+
+async def test_a_deleted_event_is_found(db):
+    ids = await _append(db, 3)
+    await _seal_and_verify(db)
+    async with db.unit_of_work() as session:
+        await session.execute(delete(audit.AuditEvent).where(audit.AuditEvent.id == ids[1]))
+    async with db.unit_of_work() as session:
+        report = await audit.verify_chain(session)
+    assert report.broken_at == ids[2]
+    assert "missing" in report.reason
 
 
 async def test_event_rolls_back_with_its_transaction(db):

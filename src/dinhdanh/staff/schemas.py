@@ -153,7 +153,8 @@ class AuditEventOut(BaseModel):
     citizen_id: uuid.UUID | None
     client_ip: str | None
     data: dict[str, Any]
-    hash: str
+    seq: int | None = Field(description="Place in the hash chain; null until sealed (≈1 s).")
+    hash: str | None
 
 
 class AuditList(BaseModel):
