@@ -22,9 +22,9 @@ test: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/python -m pytest
 	@if [ -n "$$DINHDANH_TEST_DATABASE_URL$$DINHDANH_TEST_REDIS_URL" ]; then \
-		echo "== storage tests again on SQLite and the in-process store =="; \
+		echo "== again on SQLite and the in-process store (all but the browser tests) =="; \
 		env -u DINHDANH_TEST_DATABASE_URL -u DINHDANH_TEST_REDIS_URL \
-			$(BIN)/python -m pytest -m storage -q; \
+			$(BIN)/python -m pytest -m "not e2e" -q; \
 	fi
 
 format: $(STAMP)

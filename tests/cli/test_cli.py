@@ -11,8 +11,6 @@ from typer.testing import CliRunner
 
 from dinhdanh.cli import app
 
-pytestmark = pytest.mark.storage
-
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):

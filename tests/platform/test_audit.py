@@ -9,8 +9,6 @@ from sqlalchemy import delete, update
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
 
-pytestmark = pytest.mark.storage
-
 
 async def _append(db, n: int) -> list[int]:
     ids = []

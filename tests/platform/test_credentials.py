@@ -10,8 +10,6 @@ from dinhdanh.platform.errors import TooManyRequests
 from dinhdanh.platform.kv import MemoryKV
 from dinhdanh.platform.sessions import SessionStore
 
-pytestmark = pytest.mark.storage
-
 
 async def test_argon2id_with_the_required_parameters():
     hasher = PasswordHasher()

@@ -8,7 +8,6 @@ import pytest
 
 from dinhdanh.platform.kv import MemoryKV, RedisKV
 
-pytestmark = pytest.mark.storage
 REDIS = os.environ.get("DINHDANH_TEST_REDIS_URL")
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from dinhdanh.models import metadata
-
-pytestmark = pytest.mark.storage
 
 
 def _diff(connection):

@@ -7,8 +7,6 @@ import pytest
 from dinhdanh.platform import outbox
 from dinhdanh.platform.notify import FileSink
 
-pytestmark = pytest.mark.storage
-
 
 async def test_committed_message_is_written_to_the_sink(db, tmp_path):
     async with db.unit_of_work() as session:
