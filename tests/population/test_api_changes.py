@@ -11,6 +11,10 @@ from dinhdanh.population.models import Citizen, CitizenChange, IdCard
 from tests.factories.population import FAR, HOME, NEIGHBOUR, create_citizen, create_family
 
 
+async def _move(officer, citizen, **body):
+    return await officer.post(f"/api/v1/citizens/{citizen.id}/residence", json=body)
+
+
 async def _count(db, model, *where) -> int:
     async with db.unit_of_work() as s:
         return await s.scalar(select(func.count()).select_from(model).where(*where))
@@ -23,14 +27,13 @@ async def _actions(db) -> list[str]:
 
 async def test_temporary_move_then_end(officer, db):
     an = await create_citizen(db)
-    r = await officer.post(
-        f"/api/v1/citizens/{an.id}/residence",
-        json={
-            "kind": "temporary",
-            "commune_code": NEIGHBOUR,
-            "address": "5 Hoàng Hoa Thám",
-            "date": "2024-03-01",
-        },
+    r = await _move(
+        officer,
+        an,
+        kind="temporary",
+        commune_code=NEIGHBOUR,
+        address="5 Hoàng Hoa Thám",
+        date="2024-03-01",
     )
     assert r.status_code == 200, r.text
     assert r.json()["current_commune_code"] == NEIGHBOUR
@@ -39,9 +42,7 @@ async def test_temporary_move_then_end(officer, db):
     assert rec["permanent"]["commune_code"] == HOME
     assert rec["history"][0]["kind"] == "moved_temporary"
     assert rec["history"][0]["actor_unit"] == "CA-00004"
-    r = await officer.post(
-        f"/api/v1/citizens/{an.id}/residence", json={"kind": "end_temporary", "date": "2024-06-01"}
-    )
+    r = await _move(officer, an, kind="end_temporary", date="2024-06-01")
     assert r.status_code == 200
     rec = (await officer.get(f"/api/v1/citizens/{an.id}")).json()
     assert rec["temporary"] is None
@@ -52,14 +53,8 @@ async def test_temporary_move_then_end(officer, db):
 
 async def test_permanent_move_away_hides_the_citizen(officer, db):
     an = await create_citizen(db)
-    r = await officer.post(
-        f"/api/v1/citizens/{an.id}/residence",
-        json={
-            "kind": "permanent",
-            "commune_code": FAR,
-            "address": "1 Đường 30/4",
-            "date": "2025-01-10",
-        },
+    r = await _move(
+        officer, an, kind="permanent", commune_code=FAR, address="1 Đường 30/4", date="2025-01-10"
     )
     assert r.status_code == 200, r.text
     assert (await officer.get(f"/api/v1/citizens/{an.id}")).status_code == 404
@@ -77,11 +72,11 @@ async def test_permanent_move_into_household(officer, db):
         "household_number": family["household"].number,
         "relation_to_head": "head",
     }
-    r = await officer.post(f"/api/v1/citizens/{an.id}/residence", json=body)
+    r = await _move(officer, an, **body)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "relation_to_head"
     body["relation_to_head"] = "sibling"
-    r = await officer.post(f"/api/v1/citizens/{an.id}/residence", json=body)
+    r = await _move(officer, an, **body)
     assert r.status_code == 200, r.text
     rec = (await officer.get(f"/api/v1/citizens/{an.id}")).json()
     assert rec["household"]["number"] == family["household"].number
@@ -120,15 +115,13 @@ async def test_bad_moves_are_problems_and_write_nothing(officer, db):
         ),
     ]
     for body, field in cases:
-        r = await officer.post(f"/api/v1/citizens/{an.id}/residence", json=body)
+        r = await _move(officer, an, **body)
         assert r.status_code == 422, body
         assert r.headers["content-type"] == "application/problem+json"
         assert field in {e["field"] for e in r.json()["errors"]}, r.json()
-    r = await officer.post(
-        f"/api/v1/citizens/{an.id}/residence", json={"kind": "end_temporary", "date": "2024-01-01"}
-    )
+    r = await _move(officer, an, kind="end_temporary", date="2024-01-01")
     assert r.status_code == 409
-    r = await officer.post(f"/api/v1/citizens/{an.id}/residence", json={"kind": "sideways"})
+    r = await _move(officer, an, kind="sideways")
     assert r.status_code == 422
     assert await _count(db, CitizenChange) == 0
     assert "population.residence.moved" not in await _actions(db)
@@ -149,9 +142,8 @@ async def test_death_recorded_once_and_cards_revoked(officer, db):
     assert r.json()["type"].endswith("already-deceased")
     assert await _count(db, CitizenChange, CitizenChange.kind == "death") == 1
     assert (await _actions(db)).count("population.death.recorded") == 1
-    r = await officer.post(
-        f"/api/v1/citizens/{father.id}/residence",
-        json={"kind": "temporary", "commune_code": HOME, "address": "x", "date": "2025-03-01"},
+    r = await _move(
+        officer, father, kind="temporary", commune_code=HOME, address="x", date="2025-03-01"
     )
     assert r.status_code == 409
 
@@ -226,9 +218,8 @@ async def test_changes_outside_the_unit_are_not_found(officer, db):
     family = await create_family(db, commune_code=FAR)
     r = await officer.post(f"/api/v1/citizens/{away.id}/death", json={"date": "2025-01-01"})
     assert r.status_code == 404
-    r = await officer.post(
-        f"/api/v1/citizens/{away.id}/residence",
-        json={"kind": "temporary", "commune_code": HOME, "address": "x", "date": "2025-01-01"},
+    r = await _move(
+        officer, away, kind="temporary", commune_code=HOME, address="x", date="2025-01-01"
     )
     assert r.status_code == 404
     r = await officer.post(

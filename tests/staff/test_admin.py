@@ -22,6 +22,10 @@ NEW = {
 }
 
 
+async def _edit(admin, staff_id, **form):
+    return await admin.post(f"/admin/staff/{staff_id}", data=form)
+
+
 async def _events(db, action: str | None = None) -> list[AuditEvent]:
     query = select(AuditEvent).order_by(AuditEvent.id)
     if action:
@@ -115,14 +119,13 @@ async def test_duplicate_username_is_refused(admin, db):
 async def test_role_change_ends_the_members_sessions(admin, other_client, db, officer_login):
     await sign_in(other_client, officer_login)
     assert (await other_client.get("/account/sessions")).status_code == 200
-    changed = await admin.post(
-        f"/admin/staff/{officer_login.id}",
-        data={
-            "full_name": "Nguyễn Văn Thử",
-            "email": "canbo@example.test",
-            "role": "supervisor",
-            "unit_code": "CAX-00004",
-        },
+    changed = await _edit(
+        admin,
+        officer_login.id,
+        full_name="Nguyễn Văn Thử",
+        email="canbo@example.test",
+        role="supervisor",
+        unit_code="CAX-00004",
     )
     assert changed.status_code == 303
     assert (await other_client.get("/account/sessions")).status_code == 303
@@ -135,14 +138,13 @@ async def test_unit_change_ends_sessions_and_moves_scope(
     admin, other_client, db, app, officer_login, frozen
 ):
     await sign_in(other_client, officer_login)
-    response = await admin.post(
-        f"/admin/staff/{officer_login.id}",
-        data={
-            "full_name": "A B",
-            "email": "a@b.example",
-            "role": "officer",
-            "unit_code": "CAX-00008",
-        },
+    response = await _edit(
+        admin,
+        officer_login.id,
+        full_name="A B",
+        email="a@b.example",
+        role="officer",
+        unit_code="CAX-00008",
     )
     assert response.status_code == 303
     assert (await other_client.get("/account/sessions")).status_code == 303
@@ -189,10 +191,7 @@ async def test_admin_cannot_disable_themselves(admin, admin_login):
 async def test_every_admin_action_is_audited(admin, db, officer_login, admin_login):
     created = await admin.post("/admin/staff", data=NEW)
     new_id = created.headers["location"].split("/")[-1].split("?")[0]
-    await admin.post(
-        f"/admin/staff/{new_id}",
-        data={**NEW, "full_name": "Nguyễn Thị Mai Anh", "role": "auditor"},
-    )
+    await _edit(admin, new_id, **NEW | {"full_name": "Nguyễn Thị Mai Anh", "role": "auditor"})
     await admin.post(f"/admin/staff/{officer_login.id}/disable")
     await admin.post(f"/admin/staff/{officer_login.id}/enable")
     await admin.post(f"/admin/staff/{officer_login.id}/reset")

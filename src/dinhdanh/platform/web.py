@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from http.cookies import SimpleCookie
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 import orjson
@@ -37,6 +37,7 @@ from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.logging import get_logger
 
 log = get_logger(__name__)
+T = TypeVar("T")
 
 CSRF_COOKIE = "dd_csrf"
 CSRF_FIELD = "csrf_token"
@@ -161,6 +162,36 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         **context,
     )
     return HTMLResponse(html, status_code=status)
+
+
+def render_form(
+    request: Request, template: str, problem: Problem | None = None, **context: Any
+) -> HTMLResponse:
+    """Render a form page; with a Problem, at its status and showing its message and errors."""
+    return render(
+        request,
+        template,
+        status=problem.status if problem else 200,
+        problem=problem.to_dict() if problem else None,
+        **context,
+    )
+
+
+async def submit(
+    operation: Awaitable[T],
+    *,
+    then: Callable[[T], str],
+    failed: Callable[[Problem], Awaitable[Response]],
+) -> Response:
+    """Run a form's operation and redirect (303) to `then(result)`; on a Problem other than
+    NotFound answer `failed(problem)`, the form shown again with it."""
+    try:
+        result = await operation
+    except Problem as problem:
+        if problem.status == 404:
+            raise
+        return await failed(problem)
+    return RedirectResponse(then(result), status_code=303)
 
 
 # ---------------------------------------------------------------- dependencies

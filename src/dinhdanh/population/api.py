@@ -13,15 +13,9 @@ from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.web import Session, require_staff
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import Citizen
-from dinhdanh.population.schemas import (
-    BirthIn,
-    CitizenRecordOut,
-    CitizenSummaryOut,
-    DeathIn,
-    ResidenceChangeIn,
-    SearchOut,
-)
-from dinhdanh.population.search import SearchResult, summary_from_row
+from dinhdanh.population.schemas import BirthIn, DeathIn, ResidenceChangeIn
+from dinhdanh.population.search import CitizenSummary, SearchResult, summary_from_row
+from dinhdanh.population.service import CitizenRecord
 
 router = APIRouter(prefix="/api/v1", tags=["population"])
 Officer = Annotated[Principal, require_staff("officer", "supervisor")]
@@ -31,9 +25,8 @@ def _json(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status_code=status, media_type="application/json")
 
 
-def _summary(item: search.CitizenSummary) -> dict[str, Any]:
+def _summary(item: CitizenSummary) -> dict[str, Any]:
     data = dataclasses.asdict(item)
-    data.pop("birth_display")
     data["id"] = str(item.id)  # asyncpg's UUID subclass is not one orjson serialises
     return data
 
@@ -46,7 +39,7 @@ def _changed(citizen: Citizen, status: int = 200) -> Response:
     return _json(_summary(summary_from_row(citizen)), status)
 
 
-@router.get("/citizens", response_model=SearchOut)
+@router.get("/citizens", response_model=SearchResult)
 async def search_citizens(
     session: Session,
     principal: Officer,
@@ -68,14 +61,13 @@ async def search_citizens(
     raise ValidationProblem(errors=[field_error("personal_id", "Give a personal ID or a name.")])
 
 
-@router.get("/citizens/{citizen_id}", response_model=CitizenRecordOut)
-async def get_citizen(citizen_id: str, session: Session, principal: Officer) -> CitizenRecordOut:
+@router.get("/citizens/{citizen_id}", response_model=CitizenRecord)
+async def get_citizen(citizen_id: str, session: Session, principal: Officer) -> CitizenRecord:
     """A citizen's full record: identity, residence, household, relatives, cards, history."""
-    record = await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
-    return CitizenRecordOut.model_validate(record)
+    return await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
 
 
-@router.post("/citizens/{citizen_id}/residence", response_model=CitizenSummaryOut)
+@router.post("/citizens/{citizen_id}/residence", response_model=CitizenSummary)
 async def change_residence(
     citizen_id: str, body: ResidenceChangeIn, session: Session, principal: Officer
 ) -> Response:
@@ -86,7 +78,7 @@ async def change_residence(
     return _changed(citizen)
 
 
-@router.post("/citizens/{citizen_id}/death", response_model=CitizenSummaryOut)
+@router.post("/citizens/{citizen_id}/death", response_model=CitizenSummary)
 async def record_death(
     citizen_id: str, body: DeathIn, session: Session, principal: Officer
 ) -> Response:
@@ -97,7 +89,7 @@ async def record_death(
     return _changed(citizen)
 
 
-@router.post("/households/{household_id}/births", status_code=201, response_model=CitizenSummaryOut)
+@router.post("/households/{household_id}/births", status_code=201, response_model=CitizenSummary)
 async def record_birth(
     household_id: str, body: BirthIn, session: Session, principal: Officer
 ) -> Response:

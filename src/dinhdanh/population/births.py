@@ -13,7 +13,6 @@ from typing import Final
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.population import names, personal_id
@@ -31,7 +30,7 @@ from dinhdanh.population.rules import (
     check_sex,
     parse_birth,
 )
-from dinhdanh.population.service import birth_of, load_citizen, load_household
+from dinhdanh.population.service import audit_citizen, birth_of, load_citizen, load_household
 
 _PID_ATTEMPTS: Final = 50
 _rng = random.SystemRandom()
@@ -201,16 +200,11 @@ async def _create_newborn(
             await log_change(
                 session, principal, parent, "child_born", born, {"child_id": str(child.id)}
             )
-    await audit.record(
+    await audit_citizen(
         session,
-        actor=principal,
-        action="population.birth.recorded",
-        subject_type="citizen",
-        subject_id=child.id,
-        citizen_id=child.id,
-        data={
-            "household_number": household.number,
-            "personal_id": personal_id.mask(child.personal_id),
-        },
+        principal,
+        "population.birth.recorded",
+        child.id,
+        {"household_number": household.number, "personal_id": personal_id.mask(child.personal_id)},
     )
     return child

@@ -14,7 +14,6 @@ from typing import Any, Final
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
@@ -26,9 +25,14 @@ from dinhdanh.population.rules import (
     check_relation,
     parse_date,
 )
-from dinhdanh.population.service import birth_of, load_citizen
+from dinhdanh.population.service import audit_citizen, birth_of, load_citizen
 
 RESIDENCE_KINDS: Final = ("permanent", "temporary", "end_temporary")
+_HISTORY_KIND: Final = {
+    "permanent": "moved_permanent",
+    "temporary": "moved_temporary",
+    "end_temporary": "ended_temporary",
+}
 
 
 def _deceased() -> Conflict:
@@ -188,9 +192,7 @@ async def _move_permanent(
         "household_number": household.number if household else None,
         "left_household": str(old_household) if old_household else None,
     }
-    await log_change(session, principal, citizen, "moved_permanent", effective, details)
-    await _audit_move(session, principal, citizen, "permanent", before, commune)
-    return citizen
+    return await _moved(session, principal, citizen, "permanent", effective, details, commune)
 
 
 async def _move_temporary(
@@ -205,9 +207,7 @@ async def _move_temporary(
     citizen.temporary_commune_code, citizen.temporary_address = commune, street
     citizen.current_commune_code, citizen.current_address = commune, street
     details = {"from": before, "to": _residence(commune, street)}
-    await log_change(session, principal, citizen, "moved_temporary", effective, details)
-    await _audit_move(session, principal, citizen, "temporary", before, commune)
-    return citizen
+    return await _moved(session, principal, citizen, "temporary", effective, details, commune)
 
 
 async def _end_temporary(
@@ -217,32 +217,34 @@ async def _end_temporary(
     citizen.temporary_commune_code, citizen.temporary_address = None, ""
     citizen.current_commune_code = citizen.permanent_commune_code
     citizen.current_address = citizen.permanent_address
-    await log_change(session, principal, citizen, "ended_temporary", effective, {"from": before})
-    await _audit_move(session, principal, citizen, "end_temporary", before, None)
-    return citizen
+    details = {"from": before}
+    return await _moved(session, principal, citizen, "end_temporary", effective, details, None)
 
 
-async def _audit_move(
+async def _moved(
     session: AsyncSession,
     principal: Principal,
     citizen: Citizen,
     kind: str,
-    before: dict[str, Any] | None,
+    effective: dt.date | None,
+    details: dict[str, Any],
     to_commune: str | None,
-) -> None:
-    await audit.record(
+) -> Citizen:
+    """Write a move (`details["from"]`: the residence left) to the history and the audit log."""
+    await log_change(session, principal, citizen, _HISTORY_KIND[kind], effective, details)
+    before = details["from"]
+    await audit_citizen(
         session,
-        actor=principal,
-        action="population.residence.moved",
-        subject_type="citizen",
-        subject_id=citizen.id,
-        citizen_id=citizen.id,
-        data={
+        principal,
+        "population.residence.moved",
+        citizen.id,
+        {
             "kind": kind,
             "from_commune": before["commune_code"] if before else None,
             "to_commune": to_commune,
         },
     )
+    return citizen
 
 
 async def record_death(
@@ -275,13 +277,11 @@ async def record_death(
         revoked += 1
     details = {"place": where, "cards_revoked": revoked}
     await log_change(session, principal, citizen, "death", day, details)
-    await audit.record(
+    await audit_citizen(
         session,
-        actor=principal,
-        action="population.death.recorded",
-        subject_type="citizen",
-        subject_id=citizen.id,
-        citizen_id=citizen.id,
-        data={"date": day.isoformat() if day else None, "cards_revoked": revoked},
+        principal,
+        "population.death.recorded",
+        citizen.id,
+        {"date": day.isoformat() if day else None, "cards_revoked": revoked},
     )
     return citizen

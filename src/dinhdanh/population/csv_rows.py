@@ -127,7 +127,7 @@ Verdict = tuple[Any, tuple[str, dict[str, Any]] | None]
 
 
 class _Memo:
-    """A bounded memo of one rule: arguments -> (result, error).
+    """A bounded memo of one rule of one argument: value -> (result, error).
 
     Rules are pure functions of their arguments during one import, and CSV values repeat
     a great deal (communes, codes, name parts, dates). The memo is emptied when full, so
@@ -136,20 +136,20 @@ class _Memo:
 
     __slots__ = ("cache", "fn")
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    def __init__(self, fn: Callable[[Any], Any]) -> None:
         self.fn = fn
-        self.cache: dict[tuple[Any, ...], Verdict] = {}
+        self.cache: dict[Any, Verdict] = {}
 
-    def __call__(self, *args: Any) -> Verdict:
-        verdict = self.cache.get(args)
+    def __call__(self, value: Any) -> Verdict:
+        verdict = self.cache.get(value)
         if verdict is None:
             try:
-                verdict = (self.fn(*args), None)
+                verdict = (self.fn(value), None)
             except RuleError as exc:
                 verdict = (None, (exc.message, exc.params))
             if len(self.cache) >= _MEMO_SIZE:
                 self.cache.clear()
-            self.cache[args] = verdict
+            self.cache[value] = verdict
         return verdict
 
 
@@ -174,31 +174,39 @@ class RowValidator:
     rule evaluations: the per-row Python work of an import is a few microseconds.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, header: tuple[str, ...] | list[str] = COLUMNS) -> None:
+        # Where each column is in a row; a column the file lacks reads as "" (the last).
+        self.at = {c: header.index(c) if c in header else len(header) for c in COLUMNS}
         self.sex = _Memo(check_sex)
         self.birth = _Memo(parse_birth)
-        self.pid = _Memo(lambda key, sex, year: check_personal_id(key, sex=sex, birth_year=year))
-        self.name = _Memo(lambda text, required: check_name(text, required=required))
+        self.pid = _Memo(lambda k: check_personal_id(k[0], sex=k[1], birth_year=k[2]))
+        self.name = _Memo(lambda text: check_name(text, required=False))
+        self.given = _Memo(lambda text: check_name(text, required=True))
         self.fold = _Memo(names.fold)
         self.status = _Memo(_check_status)
         self.date = _Memo(parse_date)
-        self.event = _Memo(check_event_date)
-        self.commune = _Memo(lambda code, required: check_commune(code, required=required))
+        self.event = _Memo(lambda k: check_event_date(*k))
+        self.commune = _Memo(check_commune)
+        self.other_commune = _Memo(lambda code: check_commune(code, required=False))
         self.address = _Memo(check_address)
         self.household = _Memo(_check_household_number)
         self.relation = _Memo(check_relation)
-        self.link = _Memo(lambda key, sex: _check_link(key, sex))
+        self.links = {
+            sex: _Memo(lambda key, sex=sex: _check_link(key, sex)) for _s, _c, sex in LINKS
+        }
         self.legacy = _Memo(check_legacy_id)
         self.ethnicity = _Memo(check_ethnicity)
         self.religion = _Memo(check_religion)
         self.blood = _Memo(check_blood_type)
 
     def validate(
-        self, raw: dict[str, str], line: int, report: ImportReport
+        self, values: list[str], line: int, report: ImportReport
     ) -> tuple[Any, ...] | None:
-        """Check one CSV row; return its staging record (STAGE_FIELDS), or None after
-        reporting its errors."""
-        v = {k: (raw.get(k) or "").strip() for k in COLUMNS}
+        """Check one CSV row (its fields in header order); return its staging record
+        (STAGE_FIELDS), or None after reporting its errors."""
+        fields = [f.strip() for f in values]
+        fields.append("")
+        v = {c: fields[i] for c, i in self.at.items()}
         errors: list[tuple[str, tuple[str, dict[str, Any]]]] = []
 
         def take(column: str, verdict: Verdict) -> Any:
@@ -209,22 +217,22 @@ class RowValidator:
         sex = take("sex", self.sex(v["sex"]))
         birth = take("birth_date", self.birth(v["birth_date"]))
         pid_text = v["personal_id"]
-        pid = take("personal_id", self.pid(pid_key(pid_text), sex, birth.year if birth else None))
+        pid = take("personal_id", self.pid((pid_key(pid_text), sex, birth.year if birth else None)))
         pid = pid_text if pid is not None else None
-        fam = take("family_name", self.name(v["family_name"], False))
-        mid = take("middle_name", self.name(v["middle_name"], False))
-        giv = take("given_name", self.name(v["given_name"], True))
+        fam = take("family_name", self.name(v["family_name"]))
+        mid = take("middle_name", self.name(v["middle_name"]))
+        giv = take("given_name", self.given(v["given_name"]))
         status = v["status"] or "living"
         take("status", self.status(status))
         death = take("death_date", self.date(v["death_date"])) if v["death_date"] else None
         if death and birth:
-            take("death_date", self.event(death, birth))
+            take("death_date", self.event((death, birth)))
         if (status == "deceased") != bool(v["death_date"]):
             message = N_("A death date goes with the status deceased, and only with it.")
             errors.append(("death_date", (message, {})))
-        perm = take("permanent_commune_code", self.commune(v["permanent_commune_code"], True))
-        temp = take("temporary_commune_code", self.commune(v["temporary_commune_code"], False))
-        curr = take("current_commune_code", self.commune(v["current_commune_code"], False))
+        perm = take("permanent_commune_code", self.commune(v["permanent_commune_code"]))
+        temp = take("temporary_commune_code", self.other_commune(v["temporary_commune_code"]))
+        curr = take("current_commune_code", self.other_commune(v["current_commune_code"]))
         texts = {c: take(c, self.address(v[c])) for c in _TEXT_COLUMNS}
         number = v["household_number"]
         if number:
@@ -237,7 +245,7 @@ class RowValidator:
         links = []
         for _stage, column, link_sex in LINKS:
             value = v[column]
-            ok = value and take(column, self.link(pid_key(value), link_sex)) is not None
+            ok = value and take(column, self.links[link_sex](pid_key(value))) is not None
             links.append(value if ok else None)
         legacy = take("legacy_id", self.legacy(v["legacy_id"]))
         nationality = v["nationality"].upper() or "VN"
@@ -274,5 +282,5 @@ class RowValidator:
 
 def validate_row(raw: dict[str, str], line: int, report: ImportReport) -> dict[str, Any] | None:
     """Check one CSV row; return its staging record as a dict, or None after reporting."""
-    record = RowValidator().validate(raw, line, report)
+    record = RowValidator().validate([raw.get(c) or "" for c in COLUMNS], line, report)
     return None if record is None else dict(zip(STAGE_FIELDS, record, strict=True))

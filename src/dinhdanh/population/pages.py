@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Final
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
-from dinhdanh.platform.web import Session, render, require_staff
+from dinhdanh.platform.web import Session, render_form, require_staff, submit
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import RELATIONS
 from dinhdanh.population.reference import ethnicity_names, religion_names
+from dinhdanh.population.schemas import BirthIn, DeathIn, ResidenceChangeIn
 from dinhdanh.population.scope import covers_commune
 
 router = APIRouter(include_in_schema=False)
@@ -75,9 +78,16 @@ def _label(kind: str, value: str | None) -> str:
     return gettext(msgid) if msgid else value
 
 
-async def _form(request: Request) -> dict[str, str]:
+async def _form(request: Request, shape: type[BaseModel]) -> dict[str, str]:
+    """The posted form: every field of the API's input `shape` ("" when absent), and the rest."""
     form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    return {name: "" for name in shape.model_fields} | values
+
+
+def _fields(values: dict[str, str], shape: type[BaseModel]) -> dict[str, str]:
+    """The form's values for the fields of `shape`, as keyword arguments of the operation."""
+    return {name: values[name] for name in shape.model_fields}
 
 
 @router.get("/registry", response_class=HTMLResponse)
@@ -86,22 +96,29 @@ async def search_page(
 ) -> Response:
     """The registry search: one box for a personal ID or a name, and a date of birth."""
     done = DONE.get(request.query_params.get("done", ""))
-    context: dict[str, Any] = {"q": q, "birth": birth, "result": None, "problem": None}
-    context["done"] = gettext(done) if done else None
-    status = 200
+    result, problem = None, None
     query = q.strip()
     try:
         if _DIGITS.fullmatch(query):
-            context["result"] = await search.find_by_personal_id(
+            result = await search.find_by_personal_id(
                 session=session, principal=principal, personal_id_text=query.replace(" ", "")
             )
         elif query:
-            context["result"] = await search.find_by_name(
+            result = await search.find_by_name(
                 session=session, principal=principal, name=query, birth=birth
             )
-    except Problem as problem:
-        context["problem"], status = problem.to_dict(), problem.status
-    return render(request, "population/search.html", status=status, label=_label, **context)
+    except Problem as failed:
+        problem = failed
+    return render_form(
+        request,
+        "population/search.html",
+        problem,
+        q=q,
+        birth=birth,
+        result=result,
+        done=gettext(done) if done else None,
+        label=_label,
+    )
 
 
 async def _record_page(
@@ -110,21 +127,19 @@ async def _record_page(
     principal: Principal,
     citizen_id: str,
     *,
-    status: int = 200,
     problem: Problem | None = None,
     form_name: str | None = None,
     values: dict[str, str] | None = None,
 ) -> Response:
     record = await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
     done = DONE.get(request.query_params.get("done", ""))
-    return render(
+    return render_form(
         request,
         "population/record.html",
-        status=status,
+        problem,
         record=record,
         label=_label,
         done=gettext(done) if done else None,
-        problem=problem.to_dict() if problem else None,
         form_name=form_name,
         values=values or {},
         relations=[(r, _label("relation", r)) for r in RELATIONS],
@@ -133,27 +148,29 @@ async def _record_page(
     )
 
 
-async def _failed(
+def _shown_again(
     request: Request,
     session: AsyncSession,
     principal: Principal,
     citizen_id: str,
-    problem: Problem,
     form_name: str,
     values: dict[str, str],
-) -> Response:
+) -> Callable[[Problem], Awaitable[Response]]:
     """Undo anything the failed change flushed, then show the record with the form's errors."""
-    await session.rollback()
-    return await _record_page(
-        request,
-        session,
-        principal,
-        citizen_id,
-        status=problem.status,
-        problem=problem,
-        form_name=form_name,
-        values=values,
-    )
+
+    async def failed(problem: Problem) -> Response:
+        await session.rollback()
+        return await _record_page(
+            request,
+            session,
+            principal,
+            citizen_id,
+            problem=problem,
+            form_name=form_name,
+            values=values,
+        )
+
+    return failed
 
 
 @router.get("/registry/citizens/{citizen_id}", response_class=HTMLResponse)
@@ -169,29 +186,22 @@ async def residence_form(
     request: Request, citizen_id: str, session: Session, principal: Officer
 ) -> Response:
     """Record a residence change from the record page."""
-    values = await _form(request)
-    try:
-        await changes.move_residence(
-            session=session,
-            principal=principal,
-            citizen_id=citizen_id,
-            kind=values.get("kind", ""),
-            commune_code=values.get("commune_code", ""),
-            address=values.get("address", ""),
-            date=values.get("date", ""),
-            household_number=values.get("household_number", ""),
-            relation_to_head=values.get("relation_to_head", ""),
-        )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        return await _failed(request, session, principal, citizen_id, problem, "residence", values)
-    moved_away = values.get("kind") == "permanent" and not covers_commune(
-        principal.scope, values.get("commune_code", "").strip()
+    values = await _form(request, ResidenceChangeIn)
+    moved_away = values["kind"] == "permanent" and not covers_commune(
+        principal.scope, values["commune_code"].strip()
     )
     # Someone who moved out of the unit is no longer visible: go back to the search.
     target = "/registry" if moved_away else f"/registry/citizens/{citizen_id}"
-    return RedirectResponse(f"{target}?done=residence", status_code=303)
+    return await submit(
+        changes.move_residence(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            **_fields(values, ResidenceChangeIn),
+        ),
+        then=lambda _: f"{target}?done=residence",
+        failed=_shown_again(request, session, principal, citizen_id, "residence", values),
+    )
 
 
 @router.post("/registry/citizens/{citizen_id}/death")
@@ -199,20 +209,14 @@ async def death_form(
     request: Request, citizen_id: str, session: Session, principal: Officer
 ) -> Response:
     """Record a death from the record page."""
-    values = await _form(request)
-    try:
-        await changes.record_death(
-            session=session,
-            principal=principal,
-            citizen_id=citizen_id,
-            date=values.get("date", ""),
-            place=values.get("place", ""),
-        )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        return await _failed(request, session, principal, citizen_id, problem, "death", values)
-    return RedirectResponse(f"/registry/citizens/{citizen_id}?done=death", status_code=303)
+    values = await _form(request, DeathIn)
+    return await submit(
+        changes.record_death(
+            session=session, principal=principal, citizen_id=citizen_id, **_fields(values, DeathIn)
+        ),
+        then=lambda _: f"/registry/citizens/{citizen_id}?done=death",
+        failed=_shown_again(request, session, principal, citizen_id, "death", values),
+    )
 
 
 @router.post("/registry/households/{household_id}/births")
@@ -220,27 +224,22 @@ async def birth_form(
     request: Request, household_id: str, session: Session, principal: Officer
 ) -> Response:
     """Register a birth from a household member's record page."""
-    values = await _form(request)
+    values = await _form(request, BirthIn)
     from_citizen = values.get("from_citizen", "")
-    try:
-        child = await births.record_birth(
+    shown_again = _shown_again(request, session, principal, from_citizen, "birth", values)
+
+    async def failed(problem: Problem) -> Response:
+        if not from_citizen:  # no record page to go back to
+            raise problem
+        return await shown_again(problem)
+
+    return await submit(
+        births.record_birth(
             session=session,
             principal=principal,
             household_id=household_id,
-            family_name=values.get("family_name", ""),
-            middle_name=values.get("middle_name", ""),
-            given_name=values.get("given_name", ""),
-            sex=values.get("sex", ""),
-            birth_date=values.get("birth_date", ""),
-            place_of_birth=values.get("place_of_birth", ""),
-            mother_id=values.get("mother_id", ""),
-            father_id=values.get("father_id", ""),
-            relation_to_head=values.get("relation_to_head", ""),
-            ethnicity_code=values.get("ethnicity_code", ""),
-            religion_code=values.get("religion_code", ""),
-        )
-    except Problem as problem:
-        if problem.status == 404 or not from_citizen:
-            raise
-        return await _failed(request, session, principal, from_citizen, problem, "birth", values)
-    return RedirectResponse(f"/registry/citizens/{child.id}?done=birth", status_code=303)
+            **_fields(values, BirthIn),
+        ),
+        then=lambda child: f"/registry/citizens/{child.id}?done=birth",
+        failed=failed,
+    )

@@ -82,6 +82,11 @@ def display_birth(year: int, month: int | None, day: int | None) -> str:
     return f"{day:02d}/{month:02d}/{year:04d}"
 
 
+def display_iso_birth(birth: str) -> str:
+    """`display_birth` of a date written by `format_birth` (YYYY-MM-DD → DD/MM/YYYY)."""
+    return "/".join(reversed(birth.split("-")))
+
+
 def parse_birth(text: str, *, allow_future: bool = False) -> BirthDate:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD; refuse impossible, pre-1900 and future dates."""
     match = _BIRTH.fullmatch(text.strip())

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final, Literal
 
+from pydantic import Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,11 +23,12 @@ from dinhdanh.population.rules import (
     BirthDate,
     Checker,
     check_personal_id,
-    display_birth,
+    display_iso_birth,
     format_birth,
     parse_birth,
 )
 from dinhdanh.population.scope import visible
+from dinhdanh.population.service import audit_citizen, copy_of
 
 MAX_RESULTS: Final = 50
 MIN_NAME_LENGTH: Final = 2
@@ -54,12 +56,18 @@ class CitizenSummary:
     id: uuid.UUID
     personal_id: str
     full_name: str
-    birth: str
-    birth_display: str
-    sex: str
-    status: str
+    birth: Annotated[
+        str, Field(description="YYYY, YYYY-MM or YYYY-MM-DD: partial dates stay partial")
+    ]
+    sex: Literal["M", "F"]
+    status: Literal["living", "deceased"]
     permanent_commune_code: str | None
     current_commune_code: str | None
+
+    @property
+    def birth_display(self) -> str:
+        """The date of birth as pages show it (DD/MM/YYYY, MM/YYYY or YYYY)."""
+        return display_iso_birth(self.birth)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,16 +80,11 @@ class SearchResult:
 
 def summary_from_row(row: Any) -> CitizenSummary:
     """Build a summary from a row holding the summary columns."""
-    return CitizenSummary(
-        id=row.id,
-        personal_id=row.personal_id,
+    return copy_of(
+        CitizenSummary,
+        row,
         full_name=names.full_name(row.family_name, row.middle_name, row.given_name),
         birth=format_birth(row.birth_year, row.birth_month, row.birth_day),
-        birth_display=display_birth(row.birth_year, row.birth_month, row.birth_day),
-        sex=row.sex,
-        status=row.status,
-        permanent_commune_code=row.permanent_commune_code,
-        current_commune_code=row.current_commune_code,
     )
 
 
@@ -97,14 +100,12 @@ async def find_by_personal_id(
     stmt = select(*_SUMMARY_COLUMNS).where(citizens.c.personal_id == pid, visible(principal.scope))
     row = (await conn.execute(stmt)).first()
     found = summary_from_row(row) if row else None
-    await audit.record(
+    await audit_citizen(
         session,
-        actor=principal,
-        action="population.citizen.looked_up",
-        subject_type="citizen",
-        subject_id=found.id if found else None,
-        citizen_id=found.id if found else None,
-        data={"personal_id": personal_id.mask(pid), "found": found is not None},
+        principal,
+        "population.citizen.looked_up",
+        found.id if found else None,
+        {"personal_id": personal_id.mask(pid), "found": found is not None},
     )
     return SearchResult([found] if found else [])
 

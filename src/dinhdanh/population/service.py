@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,7 +20,7 @@ from dinhdanh.platform.errors import NotFound
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
 from dinhdanh.population.reference import commune_info, ethnicity_names, religion_names
-from dinhdanh.population.rules import BirthDate, display_birth, format_birth
+from dinhdanh.population.rules import BirthDate, display_birth, display_iso_birth, format_birth
 from dinhdanh.population.scope import HOUSEHOLD_NOT_IN_UNIT, covers_citizen, not_found, visible
 
 
@@ -95,7 +95,6 @@ class CitizenRecord:
     given_name: str
     full_name: str
     birth: str
-    birth_display: str
     sex: str
     place_of_birth: str
     birth_registration_place: str
@@ -115,9 +114,43 @@ class CitizenRecord:
     relation_to_head: str | None
     household: HouseholdInfo | None
     version: int
-    relatives: list[Person] = field(default_factory=list)
-    cards: list[CardInfo] = field(default_factory=list)
-    history: list[ChangeInfo] = field(default_factory=list)
+    relatives: list[Person]
+    cards: list[CardInfo]
+    history: list[ChangeInfo]
+
+    @property
+    def birth_display(self) -> str:
+        """The date of birth as pages show it (DD/MM/YYYY, MM/YYYY or YYYY)."""
+        return display_iso_birth(self.birth)
+
+
+_Row = TypeVar("_Row")
+
+
+def copy_of(shape: type[_Row], row: Any, **computed: Any) -> _Row:
+    """A dataclass `shape` filled from `computed`, and its other fields from the
+    same-named attributes of a row."""
+    copied = {f.name: getattr(row, f.name) for f in fields(shape) if f.name not in computed}
+    return shape(**copied, **computed)
+
+
+async def audit_citizen(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    citizen_id: uuid.UUID | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Write the one audit event of an operation on (or read of) a citizen's record."""
+    await audit.record(
+        session,
+        actor=principal,
+        action=action,
+        subject_type="citizen",
+        subject_id=citizen_id,
+        citizen_id=citizen_id,
+        data=data,
+    )
 
 
 def place(commune_code: str | None, address: str) -> Place | None:
@@ -252,70 +285,23 @@ async def get_record(
         .where(CitizenChange.citizen_id == c.id)
         .order_by(CitizenChange.at.desc(), CitizenChange.id.desc())
     )
-    record = CitizenRecord(
-        id=c.id,
-        personal_id=c.personal_id,
-        legacy_id=c.legacy_id,
-        family_name=c.family_name,
-        middle_name=c.middle_name,
-        given_name=c.given_name,
+    household = (
+        await _household_info(session, c.household_id, principal.scope) if c.household_id else None
+    )
+    record = copy_of(
+        CitizenRecord,
+        c,
         full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
         birth=format_birth(c.birth_year, c.birth_month, c.birth_day),
-        birth_display=display_birth(c.birth_year, c.birth_month, c.birth_day),
-        sex=c.sex,
-        place_of_birth=c.place_of_birth,
-        birth_registration_place=c.birth_registration_place,
-        place_of_origin=c.place_of_origin,
-        nationality=c.nationality,
-        ethnicity_code=c.ethnicity_code,
         ethnicity_name=ethnicity_names().get(c.ethnicity_code, c.ethnicity_code),
-        religion_code=c.religion_code,
         religion_name=religion_names().get(c.religion_code) if c.religion_code else None,
-        blood_type=c.blood_type,
-        occupation=c.occupation,
-        status=c.status,
-        death_date=c.death_date,
         permanent=place(c.permanent_commune_code, c.permanent_address),
         temporary=place(c.temporary_commune_code, c.temporary_address),
         current=place(c.current_commune_code, c.current_address),
-        relation_to_head=c.relation_to_head,
-        household=(
-            await _household_info(session, c.household_id, principal.scope)
-            if c.household_id
-            else None
-        ),
-        version=c.version,
+        household=household,
         relatives=await _relatives(session, c, principal.scope),
-        cards=[
-            CardInfo(
-                id=k.id,
-                number=k.number,
-                kind=k.kind,
-                issue_date=k.issue_date,
-                expiry_date=k.expiry_date,
-                issuing_unit_code=k.issuing_unit_code,
-                status=k.status,
-            )
-            for k in cards
-        ],
-        history=[
-            ChangeInfo(
-                at=h.at,
-                effective_date=h.effective_date,
-                kind=h.kind,
-                details=h.details,
-                actor_id=h.actor_id,
-                actor_unit=h.actor_unit,
-            )
-            for h in changes
-        ],
+        cards=[copy_of(CardInfo, k) for k in cards],
+        history=[copy_of(ChangeInfo, h) for h in changes],
     )
-    await audit.record(
-        session,
-        actor=principal,
-        action="population.citizen.viewed",
-        subject_type="citizen",
-        subject_id=c.id,
-        citizen_id=c.id,
-    )
+    await audit_citizen(session, principal, "population.citizen.viewed", c.id)
     return record

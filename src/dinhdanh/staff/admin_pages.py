@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, Final
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
@@ -13,9 +13,9 @@ from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Forbidden, Problem
 from dinhdanh.platform.i18n import N_
-from dinhdanh.platform.web import Session, render
+from dinhdanh.platform.web import Session, render, render_form, submit
 from dinhdanh.population.reference import Province
-from dinhdanh.staff import audit_log, directory, service, signin, units
+from dinhdanh.staff import actions, audit_log, directory, service, signin, units
 from dinhdanh.staff.models import ROLES, UNIT_LEVELS, Unit
 
 router = APIRouter(include_in_schema=False)
@@ -183,11 +183,11 @@ async def _staff_list_page(
         limit=STAFF_PAGE,
     )
     args = {k: params.get(k, "") for k in ("unit", "role", "status", "q")}
-    return render(
+    return render_form(
         request,
         "staff/admin_staff.html",
+        problem,
         **LABELS,
-        status=problem.status if problem else 200,
         result=result,
         filters=args,
         roles=ROLES,
@@ -199,7 +199,6 @@ async def _staff_list_page(
         if result.offset + result.limit < result.total
         else None,
         form=form or {"role": "officer", "unit_code": principal.unit_code or ""},
-        problem=problem.to_dict() if problem else None,
     )
 
 
@@ -222,18 +221,13 @@ async def create_staff(
 ) -> Response:
     """Create a staff member and e-mail the invitation."""
     data = service.NewStaff(username, full_name, email, role, unit_code)
-    try:
-        staff, _ = await service.create_staff(
-            session,
-            actor=principal,
-            data=data,
-            public_url=request.app.state.settings.public_url,
-        )
-    except Problem as problem:
-        return await _staff_list_page(
+    return await submit(
+        actions.create_staff(request, session, principal, data),
+        then=lambda staff: f"/admin/staff/{staff.id}?done=created",
+        failed=lambda problem: _staff_list_page(
             request, session, principal, {}, form=vars(data), problem=problem
-        )
-    return RedirectResponse(f"/admin/staff/{staff.id}?done=created", status_code=303)
+        ),
+    )
 
 
 async def _detail_page(
@@ -249,11 +243,11 @@ async def _detail_page(
     staff = await directory.get_staff(session, staff_id, scope=principal.scope)
     unit = await session.get(Unit, staff.unit_code)
     live = await signin.live_sessions(request.app.state.staff_sessions, str(staff.id))
-    return render(
+    return render_form(
         request,
         "staff/admin_staff_detail.html",
+        problem,
         **LABELS,
-        status=problem.status if problem else 200,
         staff=staff,
         unit=unit,
         status_name=directory.staff_status(staff),
@@ -268,7 +262,6 @@ async def _detail_page(
             "unit_code": staff.unit_code,
         },
         flash=DONE.get(done),
-        problem=problem.to_dict() if problem else None,
     )
 
 
@@ -293,52 +286,13 @@ async def update_staff(
 ) -> Response:
     """Save name, e-mail, role and unit (a role or unit change ends the member's sessions)."""
     changes = {"full_name": full_name, "email": email, "role": role, "unit_code": unit_code}
-    try:
-        await service.update_staff(
-            session,
-            actor=principal,
-            staff_id=staff_id,
-            changes=changes,
-            sessions=request.app.state.staff_sessions,
-        )
-    except Problem as problem:
-        return await _detail_page(
+    return await submit(
+        actions.update_staff(request, session, principal, staff_id, changes),
+        then=lambda _: f"/admin/staff/{staff_id}?done=updated",
+        failed=lambda problem: _detail_page(
             request, session, principal, staff_id, form=changes, problem=problem
-        )
-    return RedirectResponse(f"/admin/staff/{staff_id}?done=updated", status_code=303)
-
-
-async def _act(
-    request: Request, session: Session, principal: Principal, staff_id: str, action: str
-) -> Response:
-    state = request.app.state
-    try:
-        if action in ("disabled", "enabled"):
-            await service.set_disabled(
-                session,
-                actor=principal,
-                staff_id=staff_id,
-                disabled=action == "disabled",
-                sessions=state.staff_sessions,
-            )
-        elif action == "reset":
-            await service.reset_credentials(
-                session,
-                actor=principal,
-                staff_id=staff_id,
-                sessions=state.staff_sessions,
-                guard=state.staff_guard,
-                public_url=state.settings.public_url,
-            )
-        else:
-            await service.revoke_sessions(
-                session, actor=principal, staff_id=staff_id, sessions=state.staff_sessions
-            )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        return await _detail_page(request, session, principal, staff_id, problem=problem)
-    return RedirectResponse(f"/admin/staff/{staff_id}?done={action}", status_code=303)
+        ),
+    )
 
 
 @router.post("/admin/staff/{staff_id}/{action}")
@@ -347,11 +301,16 @@ async def act_on_staff(
     session: Session,
     principal: Admin,
     staff_id: str,
-    action: Literal["disable", "enable", "reset", "revoke-sessions"],
+    action: actions.Action,
 ) -> Response:
     """Disable or enable the account, reset password and TOTP (a new invitation goes
     out), or end every session of the member."""
-    return await _act(request, session, principal, staff_id, ACTIONS[action])
+    done = ACTIONS[action]
+    return await submit(
+        actions.act(request, session, principal, staff_id, action),
+        then=lambda _: f"/admin/staff/{staff_id}?done={done}",
+        failed=lambda problem: _detail_page(request, session, principal, staff_id, problem=problem),
+    )
 
 
 # ---------------------------------------------------------------- audit log
@@ -397,15 +356,14 @@ async def audit_page(
     next_qs: Any = None
     if result.next_before is not None:
         next_qs = urlencode({**filters.query_args(), "before": result.next_before})
-    return render(
+    return render_form(
         request,
         "staff/admin_audit.html",
-        status=problem.status if problem else 200,
+        problem,
         events=result.events,
         **LABELS,
         names=names,
         filters=filters,
         next_qs=next_qs,
         first_qs=urlencode(filters.query_args()) if before else None,
-        problem=problem.to_dict() if problem else None,
     )

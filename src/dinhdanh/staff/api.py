@@ -10,8 +10,8 @@ from fastapi.responses import Response
 from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.web import STAFF_COOKIE, CurrentPrincipal, Session, problem_response
-from dinhdanh.staff import audit_log, directory, service, signin, units
-from dinhdanh.staff.pages import attempt_of, set_staff_cookie
+from dinhdanh.staff import actions, audit_log, directory, service, signin, units
+from dinhdanh.staff.pages import attempt_of, set_staff_cookie, sign_out
 from dinhdanh.staff.schemas import (
     AuditEventOut,
     AuditList,
@@ -90,15 +90,7 @@ async def api_totp(request: Request, session: Session, body: TotpIn) -> Response
 @router.post("/auth/logout", status_code=204, responses=ERRORS)
 async def api_logout(request: Request, session: Session, principal: CurrentPrincipal) -> Response:
     """End the caller's session."""
-    await signin.sign_out(
-        session,
-        sessions=request.app.state.staff_sessions,
-        sid=request.state.cookies.get(STAFF_COOKIE),
-        actor=principal,
-    )
-    response = Response(status_code=204)
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
+    return await sign_out(request, session, principal, Response(status_code=204))
 
 
 @router.get("/staff", response_model=StaffList, responses=ERRORS)
@@ -130,11 +122,8 @@ async def api_create_staff(
     request: Request, session: Session, principal: Admin, body: StaffIn
 ) -> StaffOut:
     """Create a staff member; the invitation goes out by e-mail."""
-    staff, _ = await service.create_staff(
-        session,
-        actor=principal,
-        data=service.NewStaff(**body.model_dump()),
-        public_url=request.app.state.settings.public_url,
+    staff = await actions.create_staff(
+        request, session, principal, service.NewStaff(**body.model_dump())
     )
     return StaffOut.of(staff)
 
@@ -150,27 +139,8 @@ async def api_update_staff(
     request: Request, session: Session, principal: Admin, staff_id: str, body: StaffPatch
 ) -> StaffOut:
     """Change name, e-mail, role or unit (a role or unit change ends their sessions)."""
-    staff = await service.update_staff(
-        session,
-        actor=principal,
-        staff_id=staff_id,
-        changes=body.model_dump(exclude_none=True),
-        sessions=request.app.state.staff_sessions,
-    )
-    return StaffOut.of(staff)
-
-
-async def _set_disabled(
-    request: Request, session: Session, principal: Principal, staff_id: str, disabled: bool
-) -> StaffOut:
-    staff = await service.set_disabled(
-        session,
-        actor=principal,
-        staff_id=staff_id,
-        disabled=disabled,
-        sessions=request.app.state.staff_sessions,
-    )
-    return StaffOut.of(staff)
+    changes = body.model_dump(exclude_none=True)
+    return StaffOut.of(await actions.update_staff(request, session, principal, staff_id, changes))
 
 
 @router.post("/staff/{staff_id}/disable", response_model=StaffOut, responses=ERRORS)
@@ -178,7 +148,7 @@ async def api_disable_staff(
     request: Request, session: Session, principal: Admin, staff_id: str
 ) -> StaffOut:
     """Disable a staff member and end their sessions."""
-    return await _set_disabled(request, session, principal, staff_id, True)
+    return StaffOut.of(await actions.set_disabled(request, session, principal, staff_id, True))
 
 
 @router.post("/staff/{staff_id}/enable", response_model=StaffOut, responses=ERRORS)
@@ -186,7 +156,7 @@ async def api_enable_staff(
     request: Request, session: Session, principal: Admin, staff_id: str
 ) -> StaffOut:
     """Enable a staff member again."""
-    return await _set_disabled(request, session, principal, staff_id, False)
+    return StaffOut.of(await actions.set_disabled(request, session, principal, staff_id, False))
 
 
 @router.post("/staff/{staff_id}/reset", response_model=StaffOut, responses=ERRORS)
@@ -194,16 +164,7 @@ async def api_reset_staff(
     request: Request, session: Session, principal: Admin, staff_id: str
 ) -> StaffOut:
     """Clear password and TOTP, end sessions and send a new invitation."""
-    state = request.app.state
-    staff, _ = await service.reset_credentials(
-        session,
-        actor=principal,
-        staff_id=staff_id,
-        sessions=state.staff_sessions,
-        guard=state.staff_guard,
-        public_url=state.settings.public_url,
-    )
-    return StaffOut.of(staff)
+    return StaffOut.of(await actions.reset_credentials(request, session, principal, staff_id))
 
 
 @router.post("/staff/{staff_id}/revoke-sessions", response_model=SessionsEnded, responses=ERRORS)
@@ -211,9 +172,7 @@ async def api_revoke_sessions(
     request: Request, session: Session, principal: Admin, staff_id: str
 ) -> SessionsEnded:
     """End every session of a staff member at once."""
-    ended = await service.revoke_sessions(
-        session, actor=principal, staff_id=staff_id, sessions=request.app.state.staff_sessions
-    )
+    ended = await actions.revoke_sessions(request, session, principal, staff_id)
     return SessionsEnded(sessions_ended=ended)
 
 

@@ -9,11 +9,25 @@ from typing import Any, Final
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.errors import NotFound
 from dinhdanh.staff.models import Staff, Unit
 
 STATUSES: Final = ("active", "disabled", "invited")
+
+
+async def audit_staff(
+    session: AsyncSession,
+    actor: Principal,
+    action: str,
+    staff_id: uuid.UUID | str | None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Write the audit event of an action on (or by) a staff member's account."""
+    await audit.record(
+        session, actor=actor, action=action, subject_type="staff", subject_id=staff_id, data=data
+    )
 
 
 def unit_in_scope(unit: Unit, scope: Scope) -> bool:

@@ -11,12 +11,12 @@ import segno
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit, clock, outbox
+from dinhdanh.platform import clock, outbox
 from dinhdanh.platform.credentials import PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher, random_token, token_digest
 from dinhdanh.platform.errors import Problem, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
-from dinhdanh.staff.directory import acting_as
+from dinhdanh.staff.directory import acting_as, audit_staff
 from dinhdanh.staff.models import TOTP_CONTEXT, Staff, StaffInvitation
 from dinhdanh.staff.passwords import password_errors
 
@@ -108,13 +108,7 @@ async def open_invitation(session: AsyncSession, token: str) -> OpenInvitation:
 
 
 async def _record(session: AsyncSession, action: str, staff: Staff, ip: str | None) -> None:
-    await audit.record(
-        session,
-        actor=acting_as(staff, ip),
-        action=action,
-        subject_type="staff",
-        subject_id=staff.id,
-    )
+    await audit_staff(session, acting_as(staff, ip), action, staff.id)
 
 
 async def choose_password(

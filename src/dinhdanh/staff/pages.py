@@ -12,7 +12,15 @@ from fastapi.responses import RedirectResponse, Response
 from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import STAFF_COOKIE, CurrentPrincipal, Session, client_ip, render
+from dinhdanh.platform.web import (
+    STAFF_COOKIE,
+    CurrentPrincipal,
+    Session,
+    client_ip,
+    render,
+    render_form,
+    submit,
+)
 from dinhdanh.staff import admin_pages, audit_log, invitations, signin
 from dinhdanh.staff.signin import Attempt, SignInTools
 
@@ -55,6 +63,20 @@ def set_staff_cookie(request: Request, response: Response, sid: str) -> None:
     )
 
 
+async def sign_out(
+    request: Request, session: Session, principal: Principal, response: Response
+) -> Response:
+    """End the caller's session on the server and clear its cookie in `response`."""
+    await signin.sign_out(
+        session,
+        sessions=request.app.state.staff_sessions,
+        sid=request.state.cookies.get(STAFF_COOKIE),
+        actor=principal,
+    )
+    response.delete_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
 def attempt_of(request: Request) -> Attempt:
     """Where the request comes from."""
     return Attempt(ip=client_ip(request), agent=request.headers.get("user-agent", ""))
@@ -71,14 +93,7 @@ async def start(principal: CurrentPrincipal) -> Response:
 def _login_page(
     request: Request, *, next: str | None, username: str = "", problem: Problem | None = None
 ) -> Response:
-    return render(
-        request,
-        "staff/login.html",
-        status=problem.status if problem else 200,
-        next=next or "",
-        username=username,
-        problem=problem.to_dict() if problem else None,
-    )
+    return render_form(request, "staff/login.html", problem, next=next or "", username=username)
 
 
 @router.get("/login")
@@ -128,14 +143,13 @@ async def _totp_page(
         return RedirectResponse("/login", status_code=303)
     staff = found[1]
     demo_code = signin.demo_code(tools, staff) if request.app.state.settings.demo else None
-    return render(
+    return render_form(
         request,
         "staff/totp.html",
-        status=problem.status if problem else 200,
+        problem,
         next=next or "",
         username=staff.username,
         demo_code=demo_code,
-        problem=problem.to_dict() if problem else None,
     )
 
 
@@ -177,15 +191,7 @@ async def totp(
 @router.post("/logout")
 async def logout(request: Request, session: Session, principal: CurrentPrincipal) -> Response:
     """Sign out: the session ends on the server, the cookie is cleared."""
-    await signin.sign_out(
-        session,
-        sessions=request.app.state.staff_sessions,
-        sid=request.state.cookies.get(STAFF_COOKIE),
-        actor=principal,
-    )
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
+    return await sign_out(request, session, principal, RedirectResponse("/login", status_code=303))
 
 
 # ---------------------------------------------------------------- invitations
@@ -208,14 +214,8 @@ async def _invite_page(
         if found.step == "totp"
         else None
     )
-    return render(
-        request,
-        "staff/invite.html",
-        status=problem.status if problem else 200,
-        staff=found.staff,
-        step=found.step,
-        enrol=enrol,
-        problem=problem.to_dict() if problem else None,
+    return render_form(
+        request, "staff/invite.html", problem, staff=found.staff, step=found.step, enrol=enrol
     )
 
 
@@ -235,8 +235,8 @@ async def invitation_password(
 ) -> Response:
     """Set the password chosen from the invitation."""
     state = request.app.state
-    try:
-        await invitations.choose_password(
+    return await submit(
+        invitations.choose_password(
             session,
             token=token,
             password=password,
@@ -244,10 +244,10 @@ async def invitation_password(
             hasher=state.hasher,
             cipher=state.cipher,
             ip=client_ip(request),
-        )
-    except Problem as problem:
-        return await _invite_page(request, session, token, problem=problem)
-    return RedirectResponse(f"/staff/invite/{token}", status_code=303)
+        ),
+        then=lambda _: f"/staff/invite/{token}",
+        failed=lambda problem: _invite_page(request, session, token, problem=problem),
+    )
 
 
 @router.post("/staff/invite/{token}/totp")

@@ -80,18 +80,9 @@ class StaffOut(BaseModel):
 
     @classmethod
     def of(cls, staff: Staff) -> StaffOut:
-        """Build from the table row."""
-        return cls(
-            id=staff.id,
-            username=staff.username,
-            full_name=staff.full_name,
-            email=staff.email,
-            role=staff.role,
-            unit_code=staff.unit_code,
-            status=staff_status(staff),
-            created_at=staff.created_at,
-            last_sign_in_at=staff.last_sign_in_at,
-        )
+        """Build from the table row (the status is derived, never stored)."""
+        columns = {name: getattr(staff, name) for name in cls.model_fields if name != "status"}
+        return cls(**columns, status=staff_status(staff))
 
 
 class StaffList(BaseModel):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher
@@ -20,7 +19,7 @@ from dinhdanh.platform.errors import Conflict, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.sessions import SessionStore
 from dinhdanh.population.names import nfc
-from dinhdanh.staff.directory import get_staff, unit_in_scope
+from dinhdanh.staff.directory import audit_staff, get_staff, unit_in_scope
 from dinhdanh.staff.invitations import invitation_link, issue_invitation
 from dinhdanh.staff.models import ROLES, TOTP_CONTEXT, Staff, Unit
 from dinhdanh.staff.passwords import password_errors
@@ -122,26 +121,14 @@ async def create_staff(
             errors=[field_error("username", "This username is already taken.")]
         ) from None
     token = await issue_invitation(session, staff, public_url=public_url) if invite else None
-    await _audit(
+    await audit_staff(
         session,
         actor,
         "staff.created",
-        staff,
+        staff.id,
         {"username": username, "role": data.role, "unit": unit.code},
     )
     return staff, token
-
-
-async def _audit(
-    session: AsyncSession,
-    actor: Principal,
-    action: str,
-    staff: Staff,
-    data: dict[str, Any] | None = None,
-) -> None:
-    await audit.record(
-        session, actor=actor, action=action, subject_type="staff", subject_id=staff.id, data=data
-    )
 
 
 def _not_self(actor: Principal, staff: Staff) -> None:
@@ -187,16 +174,16 @@ async def update_staff(
     ended = await sessions.destroy_all(str(staff.id)) if privilege else 0
     for key, action in (("role", "staff.role_changed"), ("unit_code", "staff.unit_changed")):
         if key in diff:
-            await _audit(
+            await audit_staff(
                 session,
                 actor,
                 action,
-                staff,
+                staff.id,
                 {"from": diff[key][0], "to": diff[key][1], "sessions_ended": ended},
             )
     details = sorted(set(diff) - {"role", "unit_code"})
     if details:
-        await _audit(session, actor, "staff.details_changed", staff, {"fields": details})
+        await audit_staff(session, actor, "staff.details_changed", staff.id, {"fields": details})
     return staff
 
 
@@ -215,11 +202,11 @@ async def set_disabled(
         return staff
     staff.disabled = disabled
     ended = await sessions.destroy_all(str(staff.id)) if disabled else 0
-    await _audit(
+    await audit_staff(
         session,
         actor,
         "staff.disabled" if disabled else "staff.enabled",
-        staff,
+        staff.id,
         {"sessions_ended": ended} if disabled else {},
     )
     return staff
@@ -242,7 +229,9 @@ async def reset_credentials(
     ended = await sessions.destroy_all(str(staff.id))
     await guard.unlock(staff.username)
     token = await issue_invitation(session, staff, public_url=public_url)
-    await _audit(session, actor, "staff.credentials_reset", staff, {"sessions_ended": ended})
+    await audit_staff(
+        session, actor, "staff.credentials_reset", staff.id, {"sessions_ended": ended}
+    )
     return staff, token
 
 
@@ -256,7 +245,7 @@ async def revoke_sessions(
     """End every session of a staff member at once; returns how many ended."""
     staff = await get_staff(session, staff_id, scope=actor.scope)
     ended = await sessions.destroy_all(str(staff.id))
-    await _audit(session, actor, "staff.sessions_revoked", staff, {"sessions_ended": ended})
+    await audit_staff(session, actor, "staff.sessions_revoked", staff.id, {"sessions_ended": ended})
     return ended
 
 
@@ -308,11 +297,11 @@ async def ensure_demo_staff(
         )
         session.add(staff)
         await session.flush()
-        await _audit(
+        await audit_staff(
             session,
             actor,
             "staff.created",
-            staff,
+            staff.id,
             {"username": login.username, "role": login.role, "unit": login.unit, "demo": True},
         )
     return list(DEMO_STAFF)
@@ -352,5 +341,5 @@ async def create_staff_cli(
     secret = Totp.new_secret()
     staff.password_hash = await hasher.hash(password)
     staff.totp_secret_enc = cipher.encrypt(secret, context=TOTP_CONTEXT)
-    await _audit(session, actor, "staff.credentials_set", staff)
+    await audit_staff(session, actor, "staff.credentials_set", staff.id)
     return CreatedStaff(str(staff.id), staff.username, None, secret)

@@ -13,7 +13,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit, clock
+from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher, token_digest
@@ -21,7 +21,7 @@ from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.ratelimit import RateLimiter
 from dinhdanh.platform.sessions import SessionData, SessionStore
-from dinhdanh.staff.directory import acting_as
+from dinhdanh.staff.directory import acting_as, audit_staff
 from dinhdanh.staff.models import TOTP_CONTEXT, Staff, Unit
 from dinhdanh.staff.units import scope_for
 
@@ -114,14 +114,7 @@ async def _record(
     attempt: Attempt,
     **data: Any,
 ) -> None:
-    await audit.record(
-        session,
-        actor=_actor(staff, attempt),
-        action=action,
-        subject_type="staff",
-        subject_id=staff.id if staff else None,
-        data=data,
-    )
+    await audit_staff(session, _actor(staff, attempt), action, staff.id if staff else None, data)
 
 
 async def _failed(
@@ -283,13 +276,7 @@ async def sign_out(
         return
     await sessions.destroy(data)
     if data.extra.get("verified"):
-        await audit.record(
-            session,
-            actor=actor,
-            action="staff.signed_out",
-            subject_type="staff",
-            subject_id=data.subject,
-        )
+        await audit_staff(session, actor, "staff.signed_out", data.subject)
 
 
 def session_handle(data: SessionData) -> str:
@@ -309,13 +296,7 @@ async def end_own_session(
     for data in await live_sessions(sessions, actor.id or ""):
         if session_handle(data) == handle:
             await sessions.destroy(data)
-            await audit.record(
-                session,
-                actor=actor,
-                action="staff.session_ended",
-                subject_type="staff",
-                subject_id=actor.id,
-                data={"own": data.id == actor.session_id},
-            )
+            own = data.id == actor.session_id
+            await audit_staff(session, actor, "staff.session_ended", actor.id, {"own": own})
             return True
     return False

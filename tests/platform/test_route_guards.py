@@ -1,0 +1,75 @@
+"""Every route checks who may call it: anonymous callers are refused everywhere but the
+few public routes, and officers are refused the administrators' routes."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+
+from dinhdanh.platform.auth import Scope
+from tests.factories.auth import sign_in_as
+
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/docs"),
+    ("GET", "/openapi.json"),
+    ("GET", "/lang/{lang}"),
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/totp"),
+    ("POST", "/login/totp"),
+    ("POST", "/logout"),
+    ("GET", "/staff/invite/{token}"),
+    ("POST", "/staff/invite/{token}/password"),
+    ("POST", "/staff/invite/{token}/totp"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/totp"),
+    ("POST", "/api/v1/auth/logout"),
+}
+DUMMY = {"id": "6f1c2b9e-0000-4000-8000-000000000000", "code": "CAX-00004"}
+
+
+def _api_routes(routes) -> list[APIRoute]:
+    """The app's routes, looking inside included routers."""
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # FastAPI's included router
+            found += _api_routes(route.original_router.routes)
+    return found
+
+
+def _routes(app) -> list[tuple[str, str, str]]:
+    found = []
+    for route in _api_routes(app.routes):
+        for method in sorted(route.methods - {"HEAD"}):
+            url = re.sub(r"\{(\w+)\}", lambda m: DUMMY.get(m.group(1), "x1"), route.path)
+            found.append((method, route.path, url))
+    return found
+
+
+async def test_every_private_route_refuses_an_anonymous_caller(app, client):
+    checked = 0
+    for method, path, url in _routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        response = await client.request(method, url, headers={"Accept": "application/json"})
+        assert response.status_code in (401, 403), (method, path, response.status_code)
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("prefix", ["/admin/", "/api/v1/staff", "/api/v1/units", "/api/v1/audit"])
+async def test_administration_refuses_an_officer(app, client, prefix):
+    await sign_in_as(client, app, roles=("officer",), scope=Scope("commune", "01", "00004"))
+    routes = [r for r in _routes(app) if r[1].startswith(prefix)]
+    assert routes
+    for method, path, url in routes:
+        response = await client.request(method, url, headers={"Accept": "application/json"})
+        assert response.status_code == 403, (method, path, response.status_code)
