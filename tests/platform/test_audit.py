@@ -14,7 +14,7 @@ async def _append(db, n: int) -> list[int]:
     ids = []
     async with db.unit_of_work() as session:
         for i in range(n):
-            event = await audit.record(
+            event_id = await audit.record(
                 session,
                 actor=Principal.system("test"),
                 action="test.event",
@@ -22,7 +22,7 @@ async def _append(db, n: int) -> list[int]:
                 subject_id=str(i),
                 data={"i": i, "name": "Nguyễn Văn An"},
             )
-            ids.append(event.id)
+            ids.append(event_id)
     return ids
 
 

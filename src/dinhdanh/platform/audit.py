@@ -17,16 +17,16 @@ import hashlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import orjson
-from sqlalchemy import JSON, Index, String, func, select, text
+from sqlalchemy import JSON, Index, String, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.db import Base, BigId, UTCDateTime
+from dinhdanh.platform.db import Base, BigId, Executor, UTCDateTime
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 0x64696E68  # pg advisory lock id: serialises appends to the chain
@@ -76,8 +76,11 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+_INSERT: Final = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
+
+
 async def record(
-    session: AsyncSession,
+    executor: Executor,
     *,
     actor: Principal,
     action: str,
@@ -85,23 +88,26 @@ async def record(
     subject_id: str | uuid.UUID | None = None,
     citizen_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Write one event inside the caller's transaction (chained by the next `seal`)."""
-    event = AuditEvent(
-        at=clock.now(),
-        actor_kind=actor.kind,
-        actor_id=actor.id,
-        actor_unit=actor.unit_code,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id) if subject_id is not None else None,
-        citizen_id=citizen_id,
-        client_ip=actor.client_ip,
-        data=data or {},
+) -> int:
+    """Write one event inside the caller's transaction (chained by the next `seal`); its id.
+
+    A Core INSERT, not an ORM object: it sits on every audited read's hot path."""
+    result = await executor.execute(
+        _INSERT,
+        {
+            "at": clock.now(),
+            "actor_kind": actor.kind,
+            "actor_id": actor.id,
+            "actor_unit": actor.unit_code,
+            "action": action,
+            "subject_type": subject_type,
+            "subject_id": str(subject_id) if subject_id is not None else None,
+            "citizen_id": citizen_id,
+            "client_ip": actor.client_ip,
+            "data": data or {},
+        },
     )
-    session.add(event)
-    await session.flush()
-    return event
+    return int(result.scalar_one())
 
 
 async def seal(session: AsyncSession, *, batch: int = 5000) -> int:

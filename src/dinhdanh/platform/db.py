@@ -92,8 +92,20 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
+    # No pre-ping: it costs a round trip on every checkout of the hot paths; connections
+    # dropped by the server are recycled instead and a failed request is retried by the caller.
+    kwargs.setdefault("pool_recycle", 1800)
     return create_async_engine(url, **kwargs)
+
+
+# What a service may be handed: the ORM session of a rich write, or the Core connection
+# of a hot path; both `execute` Core statements.
+Executor = AsyncSession | AsyncConnection
+
+
+async def core_connection(executor: Executor) -> AsyncConnection:
+    """The Core connection behind an executor."""
+    return executor if isinstance(executor, AsyncConnection) else await executor.connection()
 
 
 class Database:
@@ -102,6 +114,7 @@ class Database:
     def __init__(self, engine: AsyncEngine, bind: AsyncConnection | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._bind = bind
         if bind is not None:
             # Tests: every unit of work runs inside an outer transaction, as savepoints.
             self.sessionmaker = async_sessionmaker(
@@ -120,6 +133,16 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """One Core connection in one transaction: the lean unit of work of hot paths."""
+        if self._bind is not None:
+            async with self._bind.begin_nested():
+                yield self._bind
+            return
+        async with self.engine.begin() as conn:
+            yield conn
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

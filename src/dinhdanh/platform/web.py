@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from prometheus_client import Counter, Histogram
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -204,6 +204,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_connection(request: Request) -> AsyncIterator[AsyncConnection]:
+    """The hot paths' unit of work: one Core connection in one transaction, no ORM."""
+    async with request.app.state.db.connection() as conn:
+        yield conn
+
+
+Connection = Annotated[AsyncConnection, Depends(get_connection, scope="function")]
 
 
 async def verify_csrf(request: Request) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import ValidationProblem, field_error
-from dinhdanh.platform.web import Session, require_staff
+from dinhdanh.platform.web import Connection, Session, require_staff
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import Citizen
 from dinhdanh.population.schemas import BirthIn, DeathIn, ResidenceChangeIn
@@ -41,7 +41,7 @@ def _changed(citizen: Citizen, status: int = 200) -> Response:
 
 @router.get("/citizens", response_model=SearchResult)
 async def search_citizens(
-    session: Session,
+    conn: Connection,
     principal: Officer,
     personal_id: Annotated[str | None, Query(max_length=20)] = None,
     name: Annotated[str | None, Query(max_length=160)] = None,
@@ -50,13 +50,11 @@ async def search_citizens(
     """Find citizens in your unit by personal ID, or by name with an optional date of birth."""
     if personal_id is not None:
         found = await search.find_by_personal_id(
-            session=session, principal=principal, personal_id_text=personal_id
+            session=conn, principal=principal, personal_id_text=personal_id
         )
         return _result(found)
     if name is not None:
-        found = await search.find_by_name(
-            session=session, principal=principal, name=name, birth=birth
-        )
+        found = await search.find_by_name(session=conn, principal=principal, name=name, birth=birth)
         return _result(found)
     raise ValidationProblem(errors=[field_error("personal_id", "Give a personal ID or a name.")])
 

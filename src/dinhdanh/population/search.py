@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import Field
-from sqlalchemy import and_, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, bindparam, or_, select
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.db import Executor, core_connection
 from dinhdanh.population import names, personal_id
 from dinhdanh.population.models import citizens
 from dinhdanh.population.rules import (
@@ -27,7 +27,7 @@ from dinhdanh.population.rules import (
     format_birth,
     parse_birth,
 )
-from dinhdanh.population.scope import visible
+from dinhdanh.population.scope import covers_citizen, visible
 from dinhdanh.population.service import audit_citizen, copy_of
 
 MAX_RESULTS: Final = 50
@@ -46,6 +46,13 @@ _SUMMARY_COLUMNS = (
     citizens.c.status,
     citizens.c.permanent_commune_code,
     citizens.c.current_commune_code,
+)
+
+
+# The hot path's statement, built once: personal IDs are unique, so the unit scope is
+# checked on the one row in Python (the same rule as `visible`) rather than in SQL.
+_BY_PERSONAL_ID: Final = select(*_SUMMARY_COLUMNS, citizens.c.temporary_commune_code).where(
+    citizens.c.personal_id == bindparam("pid")
 )
 
 
@@ -89,17 +96,16 @@ def summary_from_row(row: Any) -> CitizenSummary:
 
 
 async def find_by_personal_id(
-    *, session: AsyncSession, principal: Principal, personal_id_text: str
+    *, session: Executor, principal: Principal, personal_id_text: str
 ) -> SearchResult:
     """Look a citizen up by personal ID inside the caller's scope (audited)."""
     checker = Checker()
     pid = checker.check("personal_id", check_personal_id, personal_id_text)
     checker.raise_if_any()
     assert pid is not None
-    conn = await session.connection()
-    stmt = select(*_SUMMARY_COLUMNS).where(citizens.c.personal_id == pid, visible(principal.scope))
-    row = (await conn.execute(stmt)).first()
-    found = summary_from_row(row) if row else None
+    conn = await core_connection(session)
+    row = (await conn.execute(_BY_PERSONAL_ID, {"pid": pid})).first()
+    found = summary_from_row(row) if row and covers_citizen(principal.scope, row) else None
     await audit_citizen(
         session,
         principal,
@@ -133,7 +139,7 @@ def _name_clause(folded: str) -> Any:
 
 
 async def find_by_name(
-    *, session: AsyncSession, principal: Principal, name: str, birth: str | None = None
+    *, session: Executor, principal: Principal, name: str, birth: str | None = None
 ) -> SearchResult:
     """Search by name, accent-insensitively, optionally narrowed by date of birth (audited)."""
     checker = Checker()
@@ -146,7 +152,7 @@ async def find_by_name(
     if when is not None:
         stmt = stmt.where(_birth_clause(when))
     stmt = stmt.order_by(citizens.c.name_folded, citizens.c.birth_year, citizens.c.id)
-    conn = await session.connection()
+    conn = await core_connection(session)
     rows = (await conn.execute(stmt.limit(MAX_RESULTS + 1))).all()
     items = [summary_from_row(r) for r in rows[:MAX_RESULTS]]
     await audit.record(

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.db import Executor
 from dinhdanh.platform.errors import NotFound
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
@@ -135,7 +136,7 @@ def copy_of(shape: type[_Row], row: Any, **computed: Any) -> _Row:
 
 
 async def audit_citizen(
-    session: AsyncSession,
+    session: Executor,
     principal: Principal,
     action: str,
     citizen_id: uuid.UUID | None,
