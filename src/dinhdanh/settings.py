@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     argon2_time_cost: int = 2
     argon2_parallelism: int = 1
     login_rate_limit: str = "20/minute"
+    # Requests per signed-in staff member (pages and API alike).
     api_rate_limit: str = "600/minute"
 
     # Outbox sinks: "file" writes under data_dir/outbox; "console" prints.

@@ -73,3 +73,14 @@ async def test_administration_refuses_an_officer(app, client, prefix):
     for method, path, url in routes:
         response = await client.request(method, url, headers={"Accept": "application/json"})
         assert response.status_code == 403, (method, path, response.status_code)
+
+
+async def test_a_staff_member_is_rate_limited(app, client):
+    app.state.settings = app.state.settings.model_copy(update={"api_rate_limit": "3/minute"})
+    await sign_in_as(client, app, roles=("officer",), scope=Scope("commune", "01", "00004"))
+    codes = [
+        (await client.get("/api/v1/citizens", params={"personal_id": "001090000001"})).status_code
+        for _ in range(4)
+    ]
+    assert codes[:3] == [200, 200, 200]
+    assert codes[3] == 429

@@ -269,13 +269,16 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def require_staff(*roles: str) -> Any:
-    """A dependency: a signed-in staff member holding one of `roles` (any role if none)."""
+    """A dependency: a signed-in staff member holding one of `roles` (any role if none),
+    within the per-member rate limit (a stolen session cannot scrape the registry)."""
 
-    async def dependency(principal: CurrentPrincipal) -> Principal:
+    async def dependency(request: Request, principal: CurrentPrincipal) -> Principal:
         if principal.kind != "staff":
             raise Unauthorized()
         if roles and not principal.has_role(*roles):
             raise Forbidden()
+        limit = request.app.state.settings.api_rate_limit
+        await request.app.state.limiter.hit(limit, "staff", principal.id or "-")
         return principal
 
     return Depends(dependency)
