@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
@@ -111,6 +112,7 @@ def create_app(
     app.add_exception_handler(Problem, web.problem_handler)
     app.add_exception_handler(RequestValidationError, web.validation_handler)
     app.add_exception_handler(StarletteHTTPException, web.http_handler)
+    app.add_exception_handler(IntegrityError, web.integrity_handler)
     app.add_exception_handler(Exception, web.unhandled_handler)
 
     app.include_router(health.router)

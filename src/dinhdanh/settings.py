@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,8 +22,10 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     log_level: str = "INFO"
 
-    # Demo data: loaded on an empty database when `demo` is on (the embedded default).
-    demo: bool = True
+    # Demo data and demo hints (printed logins, the current TOTP code on the sign-in page).
+    # Unset, it is on only for the embedded default: development on SQLite. Production
+    # refuses it: the demo accounts' passwords and TOTP secrets are public.
+    demo: bool | None = None
     demo_citizens: int = 3000
     demo_seed: int = 2025
 
@@ -50,6 +52,15 @@ class Settings(BaseSettings):
 
     # Population import.
     import_max_bytes: int = Field(default=2 * 1024**3)
+
+    @model_validator(mode="after")
+    def _resolve_demo(self) -> Settings:
+        """Fill in `demo` (afterwards always a bool) and refuse it in production."""
+        if self.demo is None:
+            self.demo = self.environment == "development" and self.is_sqlite
+        if self.demo and self.environment == "production":
+            raise ValueError("DINHDANH_DEMO cannot be on in production")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -93,6 +93,10 @@ def test_audit_verify_names_the_first_broken_link(env):
     assert ok.exit_code == 0 and "intact" in ok.output
     with _db(env) as conn:
         first = conn.execute("SELECT min(id) FROM audit_events").fetchone()[0]
+        with pytest.raises(sqlite3.IntegrityError, match="cannot change"):
+            conn.execute("UPDATE audit_events SET action = 'forged' WHERE id = ?", (first,))
+        # an owner who drops the guards is still caught by the hash chain
+        conn.execute("DROP TRIGGER audit_events_append_only")
         conn.execute("UPDATE audit_events SET action = 'forged' WHERE id = ?", (first,))
     broken = run("audit", "verify")
     assert broken.exit_code == 1

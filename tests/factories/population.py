@@ -104,6 +104,12 @@ async def create_citizen(db: Database, **kwargs: object) -> Citizen:
         return await make_citizen(session, **kwargs)
 
 
+async def create_household(db: Database, **kwargs: object) -> Household:
+    """make_household in its own committed unit of work."""
+    async with db.unit_of_work() as session:
+        return await make_household(session, **kwargs)
+
+
 async def create_family(
     db: Database, *, commune_code: str = HOME
 ) -> dict[str, Citizen | Household]:

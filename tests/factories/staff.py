@@ -84,3 +84,12 @@ async def sign_in(client: httpx.AsyncClient, login: StaffLogin, *, step: int = 0
     first = await submit_password(client, login.username, login.password)
     assert first.status_code == 303, first.text
     return await submit_code(client, totp_code(login.secret, step))
+
+
+async def move_staff(db: Database, login: StaffLogin, unit_code: str) -> StaffLogin:
+    """Transfer a staff member to another unit (as an administrator's edit would)."""
+    async with db.unit_of_work() as session:
+        staff = await session.get(Staff, uuid.UUID(login.id))
+        assert staff is not None
+        staff.unit_code = unit_code
+    return StaffLogin(login.id, login.username, login.password, login.secret, login.role, unit_code)

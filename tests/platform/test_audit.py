@@ -4,7 +4,8 @@ names the first broken link."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import DBAPIError
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
@@ -54,10 +55,32 @@ async def test_events_written_later_join_the_end_of_the_chain(db):
     assert second.ok and second.checked == first.checked + 2
 
 
+async def _drop_guards(session) -> None:
+    """Play an attacker with the database owner's rights: remove the append-only triggers."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("DROP TRIGGER audit_events_append_only ON audit_events"))
+    else:
+        await session.execute(text("DROP TRIGGER audit_events_append_only"))
+        await session.execute(text("DROP TRIGGER audit_events_no_delete"))
+
+
+async def test_the_database_refuses_to_change_or_delete_events(db):
+    ids = await _append(db, 2)
+    await _seal_and_verify(db)
+    for statement in (
+        update(audit.AuditEvent).where(audit.AuditEvent.id == ids[0]).values(action="forged"),
+        delete(audit.AuditEvent).where(audit.AuditEvent.id == ids[1]),
+    ):
+        with pytest.raises(DBAPIError, match=r"append-only|cannot change"):
+            async with db.unit_of_work() as session:
+                await session.execute(statement)
+
+
 async def test_tampering_is_found_at_the_first_broken_link(db):
     ids = await _append(db, 4)
     await _seal_and_verify(db)
     async with db.unit_of_work() as session:
+        await _drop_guards(session)
         await session.execute(
             update(audit.AuditEvent).where(audit.AuditEvent.id == ids[2]).values(data={"i": 99})
         )
@@ -72,6 +95,7 @@ async def test_a_deleted_event_is_found(db):
     ids = await _append(db, 3)
     await _seal_and_verify(db)
     async with db.unit_of_work() as session:
+        await _drop_guards(session)
         await session.execute(delete(audit.AuditEvent).where(audit.AuditEvent.id == ids[1]))
     async with db.unit_of_work() as session:
         report = await audit.verify_chain(session)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from dinhdanh.settings import Settings
+
 
 async def test_healthz_and_readyz_answer(client):
     assert (await client.get("/healthz")).json() == {"status": "ok"}
@@ -34,3 +38,12 @@ async def test_api_docs_are_served_without_a_cdn(client):
     assert "cdn" not in page.text
     assert (await client.get("/docs-assets/swagger-ui-bundle.js")).status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_demo_is_on_only_for_the_embedded_default(tmp_path):
+    assert Settings(data_dir=tmp_path).demo is True
+    pg = "postgresql+asyncpg://u@h/db"
+    assert Settings(data_dir=tmp_path, database_url=pg).demo is False
+    assert Settings(environment="production", database_url=pg, secret_key="k").demo is False
+    with pytest.raises(ValueError, match="production"):
+        Settings(environment="production", database_url=pg, secret_key="k", demo=True)

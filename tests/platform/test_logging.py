@@ -25,3 +25,7 @@ def test_secret_keys_are_hidden_and_nested_ids_masked():
     assert event["password"] == "***" and event["totp_code"] == "***"
     assert event["commune_code"] == "00004"
     assert event["ctx"] == {"pid": "001******345", "session_token": "***"}
+
+
+def test_invitation_tokens_in_paths_are_masked():
+    assert mask_text("GET /staff/invite/Abc-_123xyz/password") == "GET /staff/invite/***/password"

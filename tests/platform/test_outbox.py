@@ -41,3 +41,14 @@ async def test_failed_delivery_stays_pending_for_retry(db, tmp_path):
         stored = await session.get(outbox.OutboxMessage, message.id)
         assert stored.status == "pending" and stored.attempts == 1
     assert await outbox.drain(db, FileSink(tmp_path)) == 1
+
+
+async def test_delivered_bodies_leave_the_database(db, tmp_path):
+    async with db.unit_of_work() as session:
+        message = await outbox.enqueue(
+            session, channel="email", recipient="a@b.vn", body="link /staff/invite/SECRET"
+        )
+    await outbox.drain(db, FileSink(tmp_path))
+    async with db.unit_of_work() as session:
+        stored = await session.get(outbox.OutboxMessage, message.id)
+        assert stored.status == "sent" and stored.body == ""

@@ -145,6 +145,7 @@ class ChainReport:
     broken_at: int | None = None
     reason: str | None = None
     unsealed: int = 0
+    head: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -187,7 +188,7 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     unsealed = await session.scalar(
         select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None))
     )
-    return ChainReport(checked, unsealed=int(unsealed or 0))
+    return ChainReport(checked, unsealed=int(unsealed or 0), head=prev)
 
 
 async def count_events(session: AsyncSession) -> int:

@@ -72,7 +72,9 @@ class Timestamped:
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -87,7 +89,11 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: take the write lock at the start. Our units of work read, then
+            # write (an audited read inserts its event); a deferred transaction that read
+            # before another committed cannot upgrade to a writer and fails at once with
+            # "database is locked", whereas BEGIN IMMEDIATE waits (busy timeout) its turn.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -95,7 +101,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pre-ping: it costs a round trip on every checkout of the hot paths; connections
     # dropped by the server are recycled instead and a failed request is retried by the caller.
     kwargs.setdefault("pool_recycle", 1800)
-    return create_async_engine(url, **kwargs)
+    # Statement parameters (names, IDs, addresses) never reach error messages and logs.
+    return create_async_engine(url, hide_parameters=True, **kwargs)
 
 
 # What a service may be handed: the ORM session of a rich write, or the Core connection

@@ -30,7 +30,7 @@ async def readyz(request: Request) -> Response:
     """Readiness: the database and the key-value store both answer."""
     checks: dict[str, str] = {}
     try:
-        async with request.app.state.db.engine.connect() as conn:
+        async with request.app.state.db.connection() as conn:
             await conn.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as exc:  # report, don't crash
@@ -55,7 +55,8 @@ async def metrics() -> Response:
 @router.get("/lang/{lang}", include_in_schema=False)
 async def switch_language(lang: str, next: str = "/") -> Response:
     """Switch the page language and go back where the user was."""
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    local = next.startswith("/") and not next.startswith(("//", "/\\"))
+    target = next if local and next.isprintable() and "\\" not in next else "/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)

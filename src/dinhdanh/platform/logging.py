@@ -10,13 +10,14 @@ from typing import Any
 import structlog
 
 _PID = re.compile(r"(?<!\d)(\d{3})\d{6}(\d{3})(?!\d)")
+_TOKEN_IN_PATH = re.compile(r"(/invite/)[A-Za-z0-9_\-]+")
 _SECRET_KEYS = ("password", "passcode", "secret", "token", "code", "otp", "totp", "cookie")
 _SECRET_KEY_EXCEPTIONS = ("commune_code", "province_code", "status_code", "unit_code", "code_kind")
 
 
 def mask_text(text: str) -> str:
-    """Mask every 12-digit personal ID in a string (`079******345`)."""
-    return _PID.sub(r"\1******\2", text)
+    """Mask every 12-digit personal ID (`079******345`) and bearer token in a URL path."""
+    return _TOKEN_IN_PATH.sub(r"\1***", _PID.sub(r"\1******\2", text))
 
 
 def _is_secret_key(key: str) -> bool:

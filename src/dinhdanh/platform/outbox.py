@@ -77,5 +77,8 @@ async def drain(db: Database, notifier: Notifier, *, batch: int = 50) -> int:
                 continue
             message.status = "sent"
             message.sent_at = clock.now()
+            # Bodies carry one-time codes and invitation links: they leave the database once
+            # delivered (the sink, the gateway's side, keeps what was sent).
+            message.body = ""
             delivered += 1
     return delivered

@@ -26,6 +26,7 @@ from dinhdanh.platform import i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.auth import Scope as UnitScope
 from dinhdanh.platform.errors import (
+    Conflict,
     Forbidden,
     NotFound,
     Problem,
@@ -37,6 +38,7 @@ from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.logging import get_logger
 
 log = get_logger(__name__)
+access = get_logger("dinhdanh.access")
 T = TypeVar("T")
 
 CSRF_COOKIE = "dd_csrf"
@@ -123,9 +125,19 @@ class PlatformMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
             REQUESTS.labels(scope["method"], route, str(status)).inc()
-            LATENCY.labels(route).observe(time.perf_counter() - started)
+            LATENCY.labels(route).observe(elapsed)
+            # The access log: the path without its query string (searches carry names and
+            # dates of birth there); the logger masks IDs and tokens in what is left.
+            access.info(
+                "http.request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round(elapsed * 1000, 1),
+            )
             i18n._current.reset(token)
 
 
@@ -333,6 +345,15 @@ async def http_handler(request: Request, exc: Exception) -> Response:
         return problem_response(request, NotFound())
     return problem_response(
         request, Problem(status=exc.status_code, type=f"http-{exc.status_code}", title=N_("Error."))
+    )
+
+
+async def integrity_handler(request: Request, exc: Exception) -> Response:
+    """A constraint the database enforced (two requests racing for one head, one ID): 409."""
+    log.warning("integrity_conflict", path=request.url.path, error=type(exc).__name__)
+    return problem_response(
+        request,
+        Conflict("Someone else changed this record at the same moment. Reload and try again."),
     )
 
 

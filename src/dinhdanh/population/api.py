@@ -13,7 +13,7 @@ from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.web import Connection, Session, require_staff
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import Citizen
-from dinhdanh.population.schemas import BirthIn, DeathIn, ResidenceChangeIn
+from dinhdanh.population.schemas import BirthIn, DeathIn, HeadChangeIn, ResidenceChangeIn
 from dinhdanh.population.search import CitizenSummary, SearchResult, summary_from_row
 from dinhdanh.population.service import CitizenRecord
 
@@ -96,3 +96,14 @@ async def record_birth(
         session=session, principal=principal, household_id=household_id, **body.model_dump()
     )
     return _changed(citizen, 201)
+
+
+@router.post("/households/{household_id}/head", response_model=CitizenSummary)
+async def change_head(
+    household_id: str, body: HeadChangeIn, session: Session, principal: Officer
+) -> Response:
+    """Name a living member the new head of household (e.g. after the head died or moved)."""
+    citizen = await changes.change_head(
+        session=session, principal=principal, household_id=household_id, **body.model_dump()
+    )
+    return _changed(citizen)

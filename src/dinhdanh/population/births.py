@@ -6,6 +6,7 @@ histories and one audit event are written in the caller's transaction.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from typing import Final
@@ -33,6 +34,10 @@ from dinhdanh.population.rules import (
 from dinhdanh.population.service import audit_citizen, birth_of, load_citizen, load_household
 
 _PID_ATTEMPTS: Final = 50
+MIN_PARENT_AGE: Final = 12
+# A child may be born up to about 300 days after the father's death (the usual legal
+# presumption of paternity after the end of a marriage).
+MAX_DAYS_AFTER_FATHER_DEATH: Final = 300
 _rng = random.SystemRandom()
 
 
@@ -54,6 +59,33 @@ async def _parent(
     if parent.sex != sex:
         checker.add(field, "The mother must be female and the father male.")
     return parent
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return dt.date(day.year - years, 3, 1)
+
+
+def _check_parent(checker: Checker, field: str, parent: Citizen, born: dt.date) -> None:
+    """The parent was at least 12 at the birth, and alive when it could have been conceived."""
+    # A partial date of birth is refused only when even its earliest day is too late.
+    if birth_of(parent).earliest() > _years_before(born, MIN_PARENT_AGE):
+        checker.add(
+            field, "The parent must be at least %(n)s years old at the birth.", n=MIN_PARENT_AGE
+        )
+    died = parent.death_date if parent.status == "deceased" else None
+    if died is None:
+        return
+    if field == "mother_id" and died < born:
+        checker.add(field, "The mother died before this date of birth.")
+    elif field == "father_id" and (born - died).days > MAX_DAYS_AFTER_FATHER_DEATH:
+        checker.add(
+            field,
+            "The father died more than %(n)s days before this date of birth.",
+            n=MAX_DAYS_AFTER_FATHER_DEATH,
+        )
 
 
 def _relation_for(parents: list[Citizen]) -> str:
@@ -111,8 +143,8 @@ async def record_birth(
     father = await _parent(session, principal, checker, "father_id", father_id, "M")
     parents = [p for p in (father, mother) if p is not None]
     for parent, field in ((mother, "mother_id"), (father, "father_id")):
-        if parent and birth and birth_of(parent).earliest() >= birth.earliest():
-            checker.add(field, "The parent must be born before the child.")
+        if parent and birth and birth.day is not None:
+            _check_parent(checker, field, parent, birth.earliest())
     relation = (
         checker.check("relation_to_head", check_relation, relation_to_head.strip())
         if relation_to_head.strip()

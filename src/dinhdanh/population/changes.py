@@ -1,4 +1,5 @@
-"""Recording changes in the registry: residence moves and deaths (births: `births.py`).
+"""Recording changes in the registry: residence moves, deaths and changes of the head of
+household (births: `births.py`).
 
 Every operation validates all its input before writing anything, writes the change to
 the citizen's history and one audit event in the caller's transaction, and only
@@ -15,7 +16,8 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.errors import Conflict
+from dinhdanh.platform.errors import Conflict, NotFound
+from dinhdanh.platform.i18n import N_
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
 from dinhdanh.population.rules import (
     Checker,
@@ -25,9 +27,14 @@ from dinhdanh.population.rules import (
     check_relation,
     parse_date,
 )
-from dinhdanh.population.service import audit_citizen, birth_of, load_citizen
+from dinhdanh.population.scope import covers_commune
+from dinhdanh.population.service import audit_citizen, birth_of, load_citizen, load_household
 
 RESIDENCE_KINDS: Final = ("permanent", "temporary", "end_temporary")
+NO_HOUSEHOLD_IN_UNIT: Final = N_("No household with this number in your unit.")
+HEAD_MUST_HAND_OVER: Final = N_(
+    "The head of household cannot leave while other living members remain: name a new head first."
+)
 _HISTORY_KIND: Final = {
     "permanent": "moved_permanent",
     "temporary": "moved_temporary",
@@ -77,6 +84,7 @@ async def household_head(session: AsyncSession, household_id: uuid.UUID) -> Citi
 
 async def _check_joining(
     session: AsyncSession,
+    principal: Principal,
     checker: Checker,
     citizen: Citizen,
     household_number: str,
@@ -86,8 +94,10 @@ async def _check_joining(
     household = await session.scalar(
         select(Household).where(Household.number == household_number.strip())
     )
-    if household is None:
-        checker.add("household_number", "No household with this number.")
+    # One answer for "no such household" and "a household outside your unit", so that an
+    # officer cannot learn whether a number exists elsewhere (nor anything about it).
+    if household is None or not covers_commune(principal.scope, household.commune_code):
+        checker.add("household_number", NO_HOUSEHOLD_IN_UNIT)
         return None
     if commune_code and household.commune_code != commune_code:
         checker.add("household_number", "The household is not in the commune you moved to.")
@@ -100,19 +110,39 @@ async def _check_joining(
     return household
 
 
-async def _check_leaving(session: AsyncSession, checker: Checker, citizen: Citizen) -> None:
-    if citizen.relation_to_head != "head" or citizen.household_id is None:
-        return
-    others = await session.scalar(
-        select(
-            exists().where(Citizen.household_id == citizen.household_id, Citizen.id != citizen.id)
+async def other_living_members(session: AsyncSession, citizen: Citizen) -> bool:
+    """True when the citizen's household has living members besides the citizen."""
+    if citizen.household_id is None:
+        return False
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Citizen.household_id == citizen.household_id,
+                    Citizen.id != citizen.id,
+                    Citizen.status == "living",
+                )
+            )
         )
     )
-    if others:
-        checker.add(
-            "household_number",
-            "The head cannot leave a household that has other members.",
-        )
+
+
+async def _check_leaving(
+    session: AsyncSession,
+    checker: Checker,
+    citizen: Citizen,
+    household: Household | None,
+    relation: str | None,
+) -> None:
+    """A head may give up the headship (by leaving, or by staying under another relation)
+    only when no other living member would be left without a head."""
+    if citizen.relation_to_head != "head" or citizen.household_id is None:
+        return
+    staying_head = household is not None and household.id == citizen.household_id
+    if staying_head and relation == "head":
+        return
+    if await other_living_members(session, citizen):
+        checker.add("household_number", HEAD_MUST_HAND_OVER)
 
 
 async def move_residence(
@@ -156,10 +186,12 @@ async def move_residence(
             relation = checker.check("relation_to_head", check_relation, relation_to_head.strip())
         if household_number.strip():
             household = await _check_joining(
-                session, checker, citizen, household_number, relation, commune
+                session, principal, checker, citizen, household_number, relation, commune
             )
-        elif citizen.household_id is not None:
-            await _check_leaving(session, checker, citizen)
+        # Whatever the destination (none, another household, or the same one under another
+        # relation), a head must not leave living members without a head.
+        if household is not None or not household_number.strip():
+            await _check_leaving(session, checker, citizen, household, relation)
     checker.raise_if_any()
     assert commune is not None and street is not None
     if kind == "permanent":
@@ -285,3 +317,88 @@ async def record_death(
         {"date": day.isoformat() if day else None, "cards_revoked": revoked},
     )
     return citizen
+
+
+async def change_head(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    household_id: uuid.UUID | str,
+    citizen_id: str,
+    former_head_relation: str = "",
+) -> Citizen:
+    """Name a living member the new head of household (audited, in both histories).
+
+    The former head, if any (living, or deceased and still listed), takes
+    `former_head_relation` ("other" when not given). The other members' relations are
+    relative to the head and are not rewritten here.
+    """
+    household = await load_household(
+        session=session, scope=principal.scope, household_id=household_id
+    )
+    checker = Checker()
+    former_relation = checker.check(
+        "former_head_relation", check_relation, former_head_relation.strip() or "other"
+    )
+    if former_relation == "head":
+        checker.add("former_head_relation", "Choose the former head's new relation.")
+    try:
+        new_head: Citizen | None = await load_citizen(
+            session=session, scope=principal.scope, citizen_id=citizen_id.strip(), for_update=True
+        )
+    except NotFound:  # named as a field error, like any other member not found
+        new_head = None
+    if new_head is None or new_head.household_id != household.id or new_head.status != "living":
+        checker.add("citizen_id", "Choose a living member of this household.")
+    elif new_head.relation_to_head == "head":
+        checker.add("citizen_id", "This citizen is already the head of the household.")
+    checker.raise_if_any()
+    assert new_head is not None and former_relation is not None
+    former = await session.scalar(
+        select(Citizen)
+        .where(Citizen.household_id == household.id, Citizen.relation_to_head == "head")
+        .with_for_update()
+    )
+    if former is not None:
+        # log_change flushes: the old head is cleared before the new one is set, as the
+        # one-head-per-household index requires.
+        former.relation_to_head = former_relation
+        await log_change(
+            session,
+            principal,
+            former,
+            "head_changed",
+            None,
+            {
+                "household_number": household.number,
+                "from_relation": "head",
+                "to_relation": former_relation,
+                "new_head_id": str(new_head.id),
+            },
+        )
+    previous_relation = new_head.relation_to_head
+    new_head.relation_to_head = "head"
+    await log_change(
+        session,
+        principal,
+        new_head,
+        "head_changed",
+        None,
+        {
+            "household_number": household.number,
+            "from_relation": previous_relation,
+            "to_relation": "head",
+            "former_head_id": str(former.id) if former else None,
+        },
+    )
+    await audit_citizen(
+        session,
+        principal,
+        "population.household.head_changed",
+        new_head.id,
+        {
+            "household_number": household.number,
+            "former_head_id": str(former.id) if former else None,
+        },
+    )
+    return new_head

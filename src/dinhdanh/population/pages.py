@@ -18,7 +18,7 @@ from dinhdanh.platform.web import Session, render_form, require_staff, submit
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import RELATIONS
 from dinhdanh.population.reference import ethnicity_names, religion_names
-from dinhdanh.population.schemas import BirthIn, DeathIn, ResidenceChangeIn
+from dinhdanh.population.schemas import BirthIn, DeathIn, HeadChangeIn, ResidenceChangeIn
 from dinhdanh.population.scope import covers_commune
 
 router = APIRouter(include_in_schema=False)
@@ -61,12 +61,14 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "birth": N_("Birth registered"),
         "child_born": N_("Child born"),
         "death": N_("Death recorded"),
+        "head_changed": N_("Head of household changed"),
     },
 }
 DONE: Final[dict[str, str]] = {
     "residence": N_("The residence change is recorded."),
     "death": N_("The death is recorded."),
     "birth": N_("The birth is registered. The child's personal ID is shown below."),
+    "head": N_("The new head of household is recorded."),
 }
 
 
@@ -241,5 +243,31 @@ async def birth_form(
             **_fields(values, BirthIn),
         ),
         then=lambda child: f"/registry/citizens/{child.id}?done=birth",
+        failed=failed,
+    )
+
+
+@router.post("/registry/households/{household_id}/head")
+async def head_form(
+    request: Request, household_id: str, session: Session, principal: Officer
+) -> Response:
+    """Name a new head of household from a member's record page."""
+    values = await _form(request, HeadChangeIn)
+    from_citizen = values.get("from_citizen", "")
+    shown_again = _shown_again(request, session, principal, from_citizen, "head", values)
+
+    async def failed(problem: Problem) -> Response:
+        if not from_citizen:  # no record page to go back to
+            raise problem
+        return await shown_again(problem)
+
+    return await submit(
+        changes.change_head(
+            session=session,
+            principal=principal,
+            household_id=household_id,
+            **_fields(values, HeadChangeIn),
+        ),
+        then=lambda head: f"/registry/citizens/{head.id}?done=head",
         failed=failed,
     )

@@ -45,3 +45,12 @@ class BirthIn(BaseModel):
     relation_to_head: str = Field("", max_length=20)
     ethnicity_code: str = Field("", max_length=4)
     religion_code: str = Field("", max_length=4)
+
+
+class HeadChangeIn(BaseModel):
+    """A new head of household, chosen among its living members."""
+
+    citizen_id: str = Field(max_length=40, description="the member who becomes the head")
+    former_head_relation: str = Field(
+        "", max_length=20, description="the former head's new relation (default 'other')"
+    )

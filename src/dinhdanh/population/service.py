@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import audit
+from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.db import Executor
 from dinhdanh.platform.errors import NotFound
@@ -167,6 +167,16 @@ def place(commune_code: str | None, address: str) -> Place | None:
     )
 
 
+def card_status(card: IdCard, today: dt.date) -> str:
+    """The status a card shows today: a 'valid' card past its expiry date is 'expired'.
+
+    The stored status changes only on events (revocation, loss, replacement); expiry is a
+    matter of the calendar, so it is computed whenever a card is shown, never stored."""
+    if card.status == "valid" and card.expiry_date is not None and card.expiry_date < today:
+        return "expired"
+    return card.status
+
+
 def birth_of(citizen: Citizen) -> BirthDate:
     """The citizen's (possibly partial) date of birth."""
     return BirthDate(citizen.birth_year, citizen.birth_month, citizen.birth_day)
@@ -278,6 +288,7 @@ async def get_record(
 ) -> CitizenRecord:
     """A citizen's full record (identity, residence, household, relatives, cards, history)."""
     c = await load_citizen(session=session, scope=principal.scope, citizen_id=citizen_id)
+    today = clock.today()
     cards = await session.scalars(
         select(IdCard).where(IdCard.citizen_id == c.id).order_by(IdCard.issue_date.desc())
     )
@@ -301,7 +312,7 @@ async def get_record(
         current=place(c.current_commune_code, c.current_address),
         household=household,
         relatives=await _relatives(session, c, principal.scope),
-        cards=[copy_of(CardInfo, k) for k in cards],
+        cards=[copy_of(CardInfo, k, status=card_status(k, today)) for k in cards],
         history=[copy_of(ChangeInfo, h) for h in changes],
     )
     await audit_citizen(session, principal, "population.citizen.viewed", c.id)

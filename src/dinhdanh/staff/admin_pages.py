@@ -329,7 +329,7 @@ async def audit_page(
     date_to: str = "",
     before: str = "",
 ) -> Response:
-    """Read and filter the audit log, newest first."""
+    """Read and filter the audit log inside the reader's scope, newest first."""
     filters = audit_log.AuditFilter(
         action=action[:64] or None,
         actor=actor[:64] or None,
@@ -348,10 +348,11 @@ async def audit_page(
         )
     except Problem as exc:
         problem, result = exc, audit_log.AuditPage([], None)
-    names = await directory.staff_names(
+    names = await audit_log.staff_names(
         session,
         {e.actor_id for e in result.events if e.actor_id}
         | {e.subject_id for e in result.events if e.subject_type == "staff" and e.subject_id},
+        principal.scope,
     )
     next_qs: Any = None
     if result.next_before is not None:

@@ -210,7 +210,7 @@ async def api_audit(
     before: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditList:
-    """Read the audit log, newest first, filtered."""
+    """Read the audit log inside the caller's unit scope, newest first, filtered."""
     filters = audit_log.AuditFilter(action, actor, subject, citizen_id, date_from, date_to)
     page = await audit_log.search_audit(
         session, filters, reader=principal, before=before, limit=limit

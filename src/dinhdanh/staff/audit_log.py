@@ -1,23 +1,39 @@
-"""Reading the audit log: filters (action, actor, subject, citizen, dates) and keyset pages."""
+"""Reading the audit log: filters (action, actor, subject, citizen, dates) and keyset pages,
+seen through the reader's scope.
+
+The Ministry ('all') reads every event. A province or commune reader reads the events
+whose actor's unit lies in their scope, and the events about a citizen who lives there
+(permanent, temporary or current residence, as the registry's scope rule says). Events
+with neither — system jobs, anonymous sign-in failures — are the Ministry's alone.
+
+A username written into an event (a failed sign-in keeps what was typed, for investigating
+attacks) is shown only to readers whose scope covers that staff member's unit; a typed
+name that matches no staff member, only to the Ministry.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.audit import AuditEvent
-from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.errors import ValidationProblem, field_error
+from dinhdanh.population.models import citizens
+from dinhdanh.population.scope import visible
 from dinhdanh.population.search import find_by_personal_id
-from dinhdanh.staff.models import Staff
+from dinhdanh.staff.models import Staff, Unit
 
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 PAGE_SIZE: Final = 50
+# Keys of an event's data that name a staff member by username.
+USERNAME_KEYS: Final = ("username",)
 
 
 @dataclass
@@ -36,11 +52,34 @@ class AuditFilter:
         return {k: v for k, v in vars(self).items() if v}
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """An event as one reader may see it: `hidden` names the data keys withheld from them.
+
+    A copy, never the table row: the log is append-only, and editing a loaded row would
+    write the redaction back at commit."""
+
+    id: int
+    seq: int | None
+    at: dt.datetime
+    actor_kind: str
+    actor_id: str | None
+    actor_unit: str | None
+    action: str
+    subject_type: str
+    subject_id: str | None
+    citizen_id: uuid.UUID | None
+    client_ip: str | None
+    data: dict[str, Any]
+    hash: str | None
+    hidden: tuple[str, ...] = ()
+
+
 @dataclass
 class AuditPage:
     """Events newest first; `next_before` continues with older ones."""
 
-    events: list[AuditEvent]
+    events: list[AuditEntry]
     next_before: int | None
 
 
@@ -86,6 +125,109 @@ async def _citizen_uuid(session: AsyncSession, reader: Principal, text: str) -> 
         return None
 
 
+def units_in_scope(scope: Scope) -> ColumnElement[bool]:
+    """A WHERE clause on `Unit` keeping the units the scope covers (as staff admin does)."""
+    if scope.level == "all":
+        return true()
+    if scope.level == "province" and scope.province_code:
+        return Unit.province_code == scope.province_code
+    if scope.level == "commune" and scope.commune_code:
+        return Unit.commune_code == scope.commune_code
+    return false()
+
+
+def readable(scope: Scope) -> ColumnElement[bool]:
+    """A WHERE clause keeping the events a reader of `scope` may read."""
+    if scope.level == "all":
+        return true()
+    if scope.level not in ("province", "commune"):
+        return false()
+    actor_units = select(Unit.code).where(units_in_scope(scope))
+    # Correlated EXISTS, not IN: under the OR an IN would build the whole province's
+    # citizen ids for each page; EXISTS probes the primary key of the few rows it meets.
+    citizen_here = exists().where(citizens.c.id == AuditEvent.citizen_id, visible(scope, citizens))
+    return or_(AuditEvent.actor_unit.in_(actor_units), citizen_here)
+
+
+async def usernames_in_scope(
+    session: AsyncSession, usernames: Iterable[str], scope: Scope
+) -> set[str]:
+    """Those of `usernames` that name a staff member of a unit inside the scope."""
+    wanted = {name for name in usernames if name}
+    if not wanted or scope.level == "none":
+        return set()
+    rows = await session.scalars(
+        select(Staff.username)
+        .join(Unit, Staff.unit_code == Unit.code)
+        .where(Staff.username.in_(wanted), units_in_scope(scope))
+    )
+    return set(rows)
+
+
+def _named(event: AuditEvent) -> list[str]:
+    data = event.data or {}
+    return [str(data[key]) for key in USERNAME_KEYS if data.get(key) is not None]
+
+
+async def _as_seen_by(
+    session: AsyncSession, events: list[AuditEvent], scope: Scope
+) -> list[AuditEntry]:
+    shown: set[str] | None = None  # None: every username may be shown
+    if False:
+        shown = await usernames_in_scope(
+            session, (name for e in events for name in _named(e)), scope
+        )
+    entries = []
+    for event in events:
+        data = dict(event.data or {})
+        hidden = tuple(
+            key
+            for key in USERNAME_KEYS
+            if data.get(key) is not None and shown is not None and str(data[key]) not in shown
+        )
+        for key in hidden:
+            del data[key]
+        entries.append(
+            AuditEntry(
+                id=event.id,
+                seq=event.seq,
+                at=event.at,
+                actor_kind=event.actor_kind,
+                actor_id=event.actor_id,
+                actor_unit=event.actor_unit,
+                action=event.action,
+                subject_type=event.subject_type,
+                subject_id=event.subject_id,
+                citizen_id=event.citizen_id,
+                client_ip=event.client_ip,
+                data=data,
+                # With the previous hash, the event's hash would let a reader test guesses
+                # of the withheld username offline.
+                hash=None if hidden else event.hash,
+                hidden=hidden,
+            )
+        )
+    return entries
+
+
+async def staff_names(session: AsyncSession, ids: Iterable[str], scope: Scope) -> dict[str, str]:
+    """Username by staff id (as text), for the staff of units inside the reader's scope."""
+    uuids = []
+    for value in ids:
+        try:
+            uuids.append(uuid.UUID(value))
+        except (ValueError, TypeError):
+            continue
+    if not uuids or scope.level == "none":
+        return {}
+    rows = await session.execute(
+        select(Staff.id, Staff.username)
+        .join(Unit, Staff.unit_code == Unit.code)
+        .where(Staff.id.in_(uuids), units_in_scope(scope))
+    )
+    return {str(i): name for i, name in rows.all()}
+
+
 async def search_audit(
     session: AsyncSession,
     filters: AuditFilter,
@@ -94,7 +236,8 @@ async def search_audit(
     before: int | None = None,
     limit: int = PAGE_SIZE,
 ) -> AuditPage:
-    """Events matching the filters, newest first, at most `limit`, older than `before`."""
+    """Events inside the reader's scope matching the filters, newest first, at most
+    `limit`, older than `before`."""
     errors: list[dict[str, Any]] = []
     query = select(AuditEvent)
     if filters.action:
@@ -135,7 +278,8 @@ async def search_audit(
     rows = list(await session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    return AuditPage(rows, rows[-1].id if more and rows else None)
+    entries = await _as_seen_by(session, rows, reader.scope)
+    return AuditPage(entries, rows[-1].id if more and rows else None)
 
 
 def local_time(at: dt.datetime | float | None) -> str:

@@ -145,11 +145,21 @@ class AuditEventOut(BaseModel):
     client_ip: str | None
     data: dict[str, Any]
     seq: int | None = Field(description="Place in the hash chain; null until sealed (≈1 s).")
-    hash: str | None
+    hash: str | None = Field(
+        description="Link of the hash chain; null until sealed, and null when `hidden` is not "
+        "empty (it would let the reader test guesses of the withheld value)."
+    )
+    hidden: list[str] = Field(
+        default_factory=list,
+        description="Keys of `data` withheld from this reader (a username outside their scope).",
+    )
 
 
 class AuditList(BaseModel):
-    """Events newest first; pass `next_before` as `before` for older ones."""
+    """Events newest first; pass `next_before` as `before` for older ones.
+
+    The Ministry reads every event; a province or commune reads those of its units' staff
+    and those about citizens living there (permanent, temporary or current residence)."""
 
     items: list[AuditEventOut]
     next_before: int | None

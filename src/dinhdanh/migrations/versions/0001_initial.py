@@ -338,6 +338,52 @@ def upgrade() -> None:
         op.f("ix_staff_invitations_staff_id"), "staff_invitations", ["staff_id"], unique=False
     )
     _load_reference_data()
+    _make_audit_append_only()
+
+
+# The columns an audit event is made of; `seq`, `prev_hash` and `hash` are set once, by
+# the sealer, and nothing ever changes afterwards.
+_AUDIT_CONTENT = (
+    "at actor_kind actor_id actor_unit action subject_type subject_id citizen_id client_ip"
+).split()
+
+
+def _make_audit_append_only() -> None:
+    """Database triggers: no DELETE, no change to an event's content, no change once sealed.
+
+    Defence in depth beside the hash chain: the application's role cannot rewrite history
+    even through a bug; an owner who drops the triggers is still caught by `audit verify`.
+    """
+    if op.get_bind().dialect.name == "postgresql":
+        changed = " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in _AUDIT_CONTENT)
+        op.execute(f"""
+            CREATE FUNCTION audit_events_append_only() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP = 'DELETE' THEN
+                    RAISE EXCEPTION 'audit_events is append-only';
+                END IF;
+                IF OLD.seq IS NOT NULL OR {changed}
+                   OR NEW.data::text IS DISTINCT FROM OLD.data::text THEN
+                    RAISE EXCEPTION 'an audit event cannot change once written or sealed';
+                END IF;
+                RETURN NEW;
+            END $$""")
+        op.execute(
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+        )
+        return
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in [*_AUDIT_CONTENT, "data"])
+    op.execute(
+        "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events "
+        "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_events_append_only BEFORE UPDATE ON audit_events "
+        f"WHEN OLD.seq IS NOT NULL OR {changed} "
+        "BEGIN SELECT RAISE(ABORT, 'an audit event cannot change once written or sealed'); END"
+    )
 
 
 def _load_reference_data() -> None:
@@ -352,6 +398,12 @@ def _rows() -> dict[str, list[dict[str, object]]]:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_events_append_only ON audit_events")
+        op.execute("DROP FUNCTION audit_events_append_only()")
+    else:
+        op.execute("DROP TRIGGER audit_events_no_delete")
+        op.execute("DROP TRIGGER audit_events_append_only")
     op.drop_index(op.f("ix_staff_invitations_staff_id"), table_name="staff_invitations")
     op.drop_table("staff_invitations")
     op.drop_index(op.f("ix_id_cards_number"), table_name="id_cards")
