@@ -173,7 +173,7 @@ async def _as_seen_by(
     session: AsyncSession, events: list[AuditEvent], scope: Scope
 ) -> list[AuditEntry]:
     shown: set[str] | None = None  # None: every username may be shown
-    if False:
+    if scope.level != "all":
         shown = await usernames_in_scope(
             session, (name for e in events for name in _named(e)), scope
         )
@@ -239,7 +239,7 @@ async def search_audit(
     """Events inside the reader's scope matching the filters, newest first, at most
     `limit`, older than `before`."""
     errors: list[dict[str, Any]] = []
-    query = select(AuditEvent)
+    query = select(AuditEvent).where(readable(reader.scope))
     if filters.action:
         action = filters.action.strip()
         # "staff." lists every staff action; a full name matches exactly.
