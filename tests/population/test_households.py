@@ -72,9 +72,7 @@ async def test_head_cannot_join_another_household_leaving_members_headless(offic
     assert await _count(db, CitizenChange) == 0
 
 
-async def test_head_may_move_within_own_household_or_leave_when_no_one_living_remains(
-    officer, db
-):
+async def test_head_may_move_within_own_household_or_leave_when_no_one_living_remains(officer, db):
     family = await create_family(db)
     father = family["father"]
     r = await _move(officer, father, _body(family["household"].number, "head"))
