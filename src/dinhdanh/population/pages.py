@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -221,14 +221,21 @@ async def death_form(
     )
 
 
-@router.post("/registry/households/{household_id}/births")
-async def birth_form(
-    request: Request, household_id: str, session: Session, principal: Officer
+async def _household_form(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    schema: type[BaseModel],
+    form: str,
+    operation: Callable[..., Awaitable[Any]],
+    then: Callable[[Any], str],
+    household_id: str,
 ) -> Response:
-    """Register a birth from a household member's record page."""
-    values = await _form(request, BirthIn)
+    """Post a household form from a member's record page; errors go back to that page."""
+    values = await _form(request, schema)
     from_citizen = values.get("from_citizen", "")
-    shown_again = _shown_again(request, session, principal, from_citizen, "birth", values)
+    shown_again = _shown_again(request, session, principal, from_citizen, form, values)
 
     async def failed(problem: Problem) -> Response:
         if not from_citizen:  # no record page to go back to
@@ -236,14 +243,31 @@ async def birth_form(
         return await shown_again(problem)
 
     return await submit(
-        births.record_birth(
+        operation(
             session=session,
             principal=principal,
             household_id=household_id,
-            **_fields(values, BirthIn),
+            **_fields(values, schema),
         ),
-        then=lambda child: f"/registry/citizens/{child.id}?done=birth",
+        then=then,
         failed=failed,
+    )
+
+
+@router.post("/registry/households/{household_id}/births")
+async def birth_form(
+    request: Request, household_id: str, session: Session, principal: Officer
+) -> Response:
+    """Register a birth from a household member's record page."""
+    return await _household_form(
+        request,
+        session,
+        principal,
+        schema=BirthIn,
+        form="birth",
+        operation=births.record_birth,
+        then=lambda child: f"/registry/citizens/{child.id}?done=birth",
+        household_id=household_id,
     )
 
 
@@ -252,22 +276,13 @@ async def head_form(
     request: Request, household_id: str, session: Session, principal: Officer
 ) -> Response:
     """Name a new head of household from a member's record page."""
-    values = await _form(request, HeadChangeIn)
-    from_citizen = values.get("from_citizen", "")
-    shown_again = _shown_again(request, session, principal, from_citizen, "head", values)
-
-    async def failed(problem: Problem) -> Response:
-        if not from_citizen:  # no record page to go back to
-            raise problem
-        return await shown_again(problem)
-
-    return await submit(
-        changes.change_head(
-            session=session,
-            principal=principal,
-            household_id=household_id,
-            **_fields(values, HeadChangeIn),
-        ),
+    return await _household_form(
+        request,
+        session,
+        principal,
+        schema=HeadChangeIn,
+        form="head",
+        operation=changes.change_head,
         then=lambda head: f"/registry/citizens/{head.id}?done=head",
-        failed=failed,
+        household_id=household_id,
     )
