@@ -148,3 +148,15 @@ async def test_record_shows_household_relatives_cards(officer, db):
 async def test_record_of_malformed_id_is_not_found(officer):
     r = await officer.get("/api/v1/citizens/not-a-uuid")
     assert r.status_code == 404
+
+
+async def test_each_person_listed_by_a_name_search_gets_an_audit_event(client, app, db):
+    first = await create_citizen(db, family="Đặng", middle="Thu", given="Thuỷ")
+    second = await create_citizen(db, family="Đặng", middle="Thu", given="Thủy")
+    await sign_in_as(client, app, scope=Scope("all"))
+    found = (await client.get("/api/v1/citizens", params={"name": "dang thu thuy"})).json()
+    assert {i["id"] for i in found["items"]} == {str(first.id), str(second.id)}
+    async with db.unit_of_work() as session:
+        listed_action = AuditEvent.action == "population.citizen.listed"
+        listed = (await session.scalars(select(AuditEvent.citizen_id).where(listed_action))).all()
+    assert set(listed) == {first.id, second.id}

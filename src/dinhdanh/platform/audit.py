@@ -79,6 +79,28 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
 _INSERT: Final = insert(AuditEvent.__table__).returning(AuditEvent.__table__.c.id)
 
 
+def _row(
+    actor: Principal,
+    action: str,
+    subject_type: str,
+    subject_id: str | uuid.UUID | None,
+    citizen_id: uuid.UUID | None,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "at": clock.now(),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_unit": actor.unit_code,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id) if subject_id is not None else None,
+        "citizen_id": citizen_id,
+        "client_ip": actor.client_ip,
+        "data": data or {},
+    }
+
+
 async def record(
     executor: Executor,
     *,
@@ -92,22 +114,23 @@ async def record(
     """Write one event inside the caller's transaction (chained by the next `seal`); its id.
 
     A Core INSERT, not an ORM object: it sits on every audited read's hot path."""
-    result = await executor.execute(
-        _INSERT,
-        {
-            "at": clock.now(),
-            "actor_kind": actor.kind,
-            "actor_id": actor.id,
-            "actor_unit": actor.unit_code,
-            "action": action,
-            "subject_type": subject_type,
-            "subject_id": str(subject_id) if subject_id is not None else None,
-            "citizen_id": citizen_id,
-            "client_ip": actor.client_ip,
-            "data": data or {},
-        },
-    )
-    return int(result.scalar_one())
+    row = _row(actor, action, subject_type, subject_id, citizen_id, data)
+    return int((await executor.execute(_INSERT, row)).scalar_one())
+
+
+async def record_many(
+    executor: Executor,
+    *,
+    actor: Principal,
+    action: str,
+    subject_type: str,
+    citizen_ids: list[uuid.UUID],
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One event per citizen (a list shown to an officer), written in one round trip."""
+    if citizen_ids:
+        rows = [_row(actor, action, subject_type, c, c, data) for c in citizen_ids]
+        await executor.execute(insert(AuditEvent.__table__), rows)
 
 
 async def seal(session: AsyncSession, *, batch: int = 5000) -> int:

@@ -155,16 +155,13 @@ async def find_by_name(
     conn = await core_connection(session)
     rows = (await conn.execute(stmt.limit(MAX_RESULTS + 1))).all()
     items = [summary_from_row(r) for r in rows[:MAX_RESULTS]]
-    await audit.record(
+    # One event per person shown, so that each citizen's own activity log finds it.
+    await audit.record_many(
         session,
         actor=principal,
-        action="population.citizen.searched",
-        subject_type="citizen_search",
-        data={
-            "by": "name",
-            "birth": when.iso() if when else None,
-            "results": len(items),
-            "citizen_ids": [str(i.id) for i in items],
-        },
+        action="population.citizen.listed",
+        subject_type="citizen",
+        citizen_ids=[i.id for i in items],
+        data={"by": "name", "birth": when.iso() if when else None, "results": len(items)},
     )
     return SearchResult(items, truncated=len(rows) > MAX_RESULTS)
