@@ -84,6 +84,8 @@ async def test_search_by_folded_name_and_open_the_record(officer_page: Page, ser
     await expect(officer_page.locator("#personal-id")).to_have_text(pid)
     for section in ("#identity", "#residence", "#household", "#relatives", "#cards", "#history"):
         await expect(officer_page.locator(section)).to_be_visible()
+    await officer_page.fill("#res-commune", "ngoc ha")
+    await expect(officer_page.locator("#res-commune-list option[value='00008']")).to_have_count(1)
     await officer_page.screenshot(path=str(server.data_dir / "record.png"), full_page=True)
 
 

@@ -160,3 +160,17 @@ async def test_each_person_listed_by_a_name_search_gets_an_audit_event(client, a
         listed_action = AuditEvent.action == "population.citizen.listed"
         listed = (await session.scalars(select(AuditEvent.citizen_id).where(listed_action))).all()
     assert set(listed) == {first.id, second.id}
+
+
+async def test_commune_picker_finds_communes_by_folded_name_or_code(client, app):
+    await sign_in_as(client, app, scope=Scope("commune", "01", HOME))
+    by_name = (await client.get("/api/v1/communes", params={"q": "phuong ba dinh"})).json()
+    assert by_name[0] == {
+        "code": "00004",
+        "name": "Phường Ba Đình",
+        "province_code": "01",
+        "province_name": "Thành phố Hà Nội",
+    }
+    by_code = (await client.get("/api/v1/communes", params={"q": "0000"})).json()
+    assert "00004" in {c["code"] for c in by_code}
+    assert (await client.get("/api/v1/communes", params={"q": "zzzz"})).json() == []

@@ -13,12 +13,14 @@ from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.web import Connection, Session, require_staff
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import Citizen
+from dinhdanh.population.reference import find_communes
 from dinhdanh.population.schemas import BirthIn, DeathIn, HeadChangeIn, ResidenceChangeIn
 from dinhdanh.population.search import CitizenSummary, SearchResult, summary_from_row
 from dinhdanh.population.service import CitizenRecord
 
 router = APIRouter(prefix="/api/v1", tags=["population"])
 Officer = Annotated[Principal, require_staff("officer", "supervisor")]
+Staff = Annotated[Principal, require_staff()]
 
 
 def _json(payload: Any, status: int = 200) -> Response:
@@ -37,6 +39,22 @@ def _result(result: SearchResult) -> Response:
 
 def _changed(citizen: Citizen, status: int = 200) -> Response:
     return _json(_summary(summary_from_row(citizen)), status)
+
+
+@router.get("/communes")
+async def communes(
+    principal: Staff, q: Annotated[str, Query(min_length=1, max_length=80)]
+) -> list[dict[str, str]]:
+    """Current communes matching a name or code (for the residence forms), at most 20."""
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "province_code": c.province_code,
+            "province_name": c.province_name,
+        }
+        for c in find_communes(q)
+    ]
 
 
 @router.get("/citizens", response_model=SearchResult)

@@ -111,6 +111,24 @@ def commune_info(code: str) -> CommuneInfo | None:
 
 
 @lru_cache(maxsize=1)
+def _commune_index() -> list[tuple[str, CommuneInfo]]:
+    communes = admin_units()[1].values()
+    return [(fold(f"{c.name} {c.province_name}"), c) for c in communes]
+
+
+def find_communes(query: str, limit: int = 20) -> list[CommuneInfo]:
+    """Communes whose code starts with, or whose folded name and province contain, the query
+    ("ba dinh", "phuong ba dinh ha noi", "0000"); reference data in memory, no database."""
+    q = fold(query)
+    if not q:
+        return []
+    if q.isdigit():
+        return [c for _, c in _commune_index() if c.code.startswith(q)][:limit]
+    words = q.split()
+    return [c for text, c in _commune_index() if all(w in text for w in words)][:limit]
+
+
+@lru_cache(maxsize=1)
 def ethnicity_names() -> dict[str, str]:
     """Ethnic group code → name."""
     return {r["code"]: r["name"] for r in _csv("ethnicities.csv")}
