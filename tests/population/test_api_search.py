@@ -174,3 +174,19 @@ async def test_commune_picker_finds_communes_by_folded_name_or_code(client, app)
     by_code = (await client.get("/api/v1/communes", params={"q": "0000"})).json()
     assert "00004" in {c["code"] for c in by_code}
     assert (await client.get("/api/v1/communes", params={"q": "zzzz"})).json() == []
+
+
+async def test_relatives_shown_on_a_record_are_audited_for_them(client, app, db):
+    family = await create_family(db)
+    await sign_in_as(client, app, scope=Scope("all"))
+    head = family["father"]
+    record = (await client.get(f"/api/v1/citizens/{head.id}")).json()
+    shown = {m["id"] for m in record["household"]["members"]} | {
+        r["id"] for r in record["relatives"]
+    }
+    shown.discard(str(head.id))
+    assert shown
+    async with db.unit_of_work() as session:
+        listed_action = AuditEvent.action == "population.citizen.listed"
+        listed = (await session.scalars(select(AuditEvent.citizen_id).where(listed_action))).all()
+    assert {str(i) for i in listed} == shown

@@ -316,4 +316,17 @@ async def get_record(
         history=[copy_of(ChangeInfo, h) for h in changes],
     )
     await audit_citizen(session, principal, "population.citizen.viewed", c.id)
+    # The relatives and household members shown beside the record are read too (name,
+    # birth, status): each gets an event their own activity log can find.
+    shown = {p.id for p in record.relatives}
+    shown |= {p.id for p in household.members} if household else set()
+    shown.discard(c.id)
+    await audit.record_many(
+        session,
+        actor=principal,
+        action="population.citizen.listed",
+        subject_type="citizen",
+        citizen_ids=sorted(shown),
+        data={"on_record_of": str(c.id)},
+    )
     return record
