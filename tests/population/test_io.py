@@ -116,6 +116,29 @@ async def test_second_head_and_unknown_parent(db, tmp_path):
     assert (3, "father_personal_id") in found
 
 
+async def test_a_household_lives_in_one_commune(db, tmp_path):
+    family = await create_family(db)
+    rows = list(generate_rows(citizens=3, seed=11))
+    for r in rows:
+        r.update(father_personal_id="", mother_personal_id="", spouse_personal_id="")
+    rows[0].update(household_number="HKSPLIT000001", relation_to_head="head")
+    rows[1].update(
+        household_number="HKSPLIT000001",
+        relation_to_head="child",
+        permanent_commune_code="00008" if rows[0]["permanent_commune_code"] != "00008" else HOME,
+    )
+    rows[2].update(
+        household_number=family["household"].number,
+        relation_to_head="child",
+        permanent_commune_code="00008",
+    )
+    report = await _import(db, _write(tmp_path / "in.csv", rows))
+    found = {(line, field) for line, field, _msg in report.errors}
+    assert {(2, "permanent_commune_code"), (3, "permanent_commune_code")} <= found
+    assert (4, "permanent_commune_code") in found
+    assert await _count(db, Citizen) == 3  # the family only: nothing was imported
+
+
 async def test_missing_columns_not_utf8_and_too_big(db, tmp_path):
     rows = list(generate_rows(citizens=2, seed=1))
     short = _write(tmp_path / "short.csv", rows, columns=[c for c in COLUMNS if c != "sex"])

@@ -259,6 +259,29 @@ async def _check_staged(conn: AsyncConnection, report: ImportReport) -> None:
         "relation_to_head",
         "This household already has a head.",
     )
+    # A household lives at one place: its members' permanent residence is its commune.
+    split = (
+        select(s.household_number)
+        .where(s.household_number.is_not(None))
+        .group_by(s.household_number)
+        .having(func.count(s.permanent_commune_code.distinct()) > 1)
+    )
+    await _report_lines(
+        conn,
+        report,
+        select(s.line).where(s.household_number.in_(split)),
+        "permanent_commune_code",
+        "Members of this household are registered in different communes.",
+    )
+    await _report_lines(
+        conn,
+        report,
+        select(s.line)
+        .join(households, households.c.number == s.household_number)
+        .where(households.c.commune_code != s.permanent_commune_code),
+        "permanent_commune_code",
+        "This household is registered in another commune.",
+    )
 
 
 async def _write_staged(conn: AsyncConnection, report: ImportReport) -> int:
