@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dinhdanh.staff.passwords import password_errors
+from dinhdanh.platform.passwords import password_errors
 
 
 @pytest.mark.parametrize(

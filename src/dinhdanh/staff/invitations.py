@@ -16,9 +16,9 @@ from dinhdanh.platform.credentials import PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher, random_token, token_digest
 from dinhdanh.platform.errors import Problem, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.passwords import password_errors
 from dinhdanh.staff.directory import acting_as, audit_staff
 from dinhdanh.staff.models import TOTP_CONTEXT, Staff, StaffInvitation
-from dinhdanh.staff.passwords import password_errors
 
 INVITATION_TTL: Final = dt.timedelta(hours=72)
 

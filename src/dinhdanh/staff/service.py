@@ -17,12 +17,12 @@ from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import Conflict, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.passwords import password_errors
 from dinhdanh.platform.sessions import SessionStore
 from dinhdanh.population.names import nfc
 from dinhdanh.staff.directory import audit_staff, get_staff, unit_in_scope
 from dinhdanh.staff.invitations import invitation_link, issue_invitation
 from dinhdanh.staff.models import ROLES, TOTP_CONTEXT, Staff, Unit
-from dinhdanh.staff.passwords import password_errors
 
 USERNAME_RE: Final = re.compile(r"[a-z][a-z0-9._-]{2,39}")
 EMAIL_RE: Final = re.compile(r"[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+")

@@ -1,4 +1,4 @@
-"""The password rule for staff: long, not common, not built on the username."""
+"""The password rule: long, not common, not built on the username (staff now, citizens next)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,7 @@ _TRAILING: Final = "0123456789!@#$%^&*()-_=+.,;:?~ "
 @cache
 def common_passwords() -> frozenset[str]:
     """The refused list, read once from the package data."""
-    text = (resources.files("dinhdanh.staff") / "data" / "common_passwords.txt").read_text(
-        encoding="utf-8"
-    )
+    text = (resources.files("dinhdanh.data") / "common_passwords.txt").read_text(encoding="utf-8")
     return frozenset(
         line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
     )
