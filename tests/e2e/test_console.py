@@ -3,6 +3,10 @@ of another commune's record, and the language switch."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from datetime import UTC, datetime
+
 import pyotp
 import pytest
 from playwright.async_api import Browser, Page, expect
@@ -115,3 +119,53 @@ async def test_language_switch_on_every_page(page: Page):
     await expect(page.locator("label[for=password]")).to_have_text("Password")
     await page.click("#lang-vi")
     await expect(page.locator("label[for=password]")).to_have_text("Mật khẩu")
+
+
+async def _delivered_email(server, to: str, within: float = 15.0) -> str:
+    """Wait for the outbox worker inside `serve` to deliver an e-mail to the file sink."""
+    deadline = asyncio.get_running_loop().time() + within
+    folder = server.data_dir / "outbox" / "email"
+    while asyncio.get_running_loop().time() < deadline:
+        for path in sorted(folder.glob("*.txt")) if folder.exists() else []:
+            text = path.read_text(encoding="utf-8")
+            if f"To: {to}" in text:
+                return text
+        await asyncio.sleep(0.2)  # the worker drains the outbox about once a second
+    raise AssertionError(f"no e-mail to {to} within {within} s")
+
+
+async def test_admin_invites_an_officer_who_enrols_and_signs_in(page: Page, server):
+    await sign_in(page, "admin")
+    await page.wait_for_url("**/admin/staff")
+    await page.fill("#username", "hoa.pt")
+    await page.fill("#full_name", "Phạm Thị Hoa")
+    await page.fill("#email", "hoa.pt@example.vn")
+    await page.fill("#unit_code", "CAX-00004")
+    await page.click("form[action='/admin/staff'][method='post'] button[type=submit]")
+    await expect(page.locator("body")).to_contain_text("Phạm Thị Hoa")
+
+    email = await _delivered_email(server, "hoa.pt@example.vn")
+    link = re.search(r"https?://\S+/staff/invite/[A-Za-z0-9_-]+", email).group(0)
+    invite = await page.context.browser.new_context(base_url=server.url)
+    officer = await invite.new_page()
+    await officer.goto("/staff/invite/" + link.rsplit("/", 1)[1])
+    await officer.fill("#password", "Ba Đình an toàn 2026")
+    await officer.fill("#confirm", "Ba Đình an toàn 2026")
+    await officer.click("button[type=submit]")
+    secret = (await officer.locator("#totp-secret").text_content()).strip()
+    await officer.fill("#code", pyotp.TOTP(secret).now())
+    await officer.click("form[action$='/totp'] button[type=submit]")
+
+    await officer.goto("/login")
+    await officer.fill("#username", "hoa.pt")
+    await officer.fill("#password", "Ba Đình an toàn 2026")
+    await officer.click("button[type=submit]")
+    await officer.wait_for_url("**/login/totp**")
+    # The enrolment used this 30-second step's code, and a code works once: the
+    # authenticator's next code (the server accepts one step of drift) signs in.
+    step = pyotp.TOTP(secret)
+    await officer.fill("#code", step.at(step.timecode(datetime.now(UTC)) * 30 + 30))
+    await officer.click("form[action='/login/totp'] button[type=submit]")
+    await officer.wait_for_url("**/registry")
+    await expect(officer.locator("header .who")).to_contain_text("Phạm Thị Hoa")
+    await invite.close()
