@@ -144,6 +144,16 @@ async def test_admin_invites_an_officer_who_enrols_and_signs_in(page: Page, serv
     await page.click("form[action='/admin/staff'][method='post'] button[type=submit]")
     await expect(page.locator("body")).to_contain_text("Phạm Thị Hoa")
 
+    # Deactivating a unit asks first; dismissing the question changes nothing.
+    await page.goto("/admin/units?q=cao+bang&level=province")
+    row = page.locator("tr", has_text="CAT-04")
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.dismiss()))
+    await row.locator("button[type=submit]").click()
+    await expect(row.locator(".badge.ok")).to_be_visible()
+    page.once("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
+    await row.locator("button[type=submit]").click()
+    await expect(page.locator("tr", has_text="CAT-04").locator(".badge.bad")).to_be_visible()
+
     email = await _delivered_email(server, "hoa.pt@example.vn")
     link = re.search(r"https?://\S+/staff/invite/[A-Za-z0-9_-]+", email).group(0)
     invite = await page.context.browser.new_context(base_url=server.url)
