@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     secret_key: str | None = None
     log_level: str = "INFO"
+    # Bearer token the Prometheus scraper sends to /metrics; unset, only this machine may read.
+    metrics_token: str | None = None
 
     # Demo data and demo hints (printed logins, the current TOTP code on the sign-in page).
     # Unset, it is on only for the embedded default: development on SQLite. Production

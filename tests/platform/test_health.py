@@ -14,9 +14,14 @@ async def test_healthz_and_readyz_answer(client):
     assert ready.json()["checks"] == {"database": "ok", "kv": "ok"}
 
 
-async def test_metrics_count_requests(client):
+async def test_metrics_are_for_the_scraper_only(app, client):
+    assert (await client.get("/metrics")).status_code == 403  # a remote caller
+    app.state.settings = app.state.settings.model_copy(update={"metrics_token": "scrape-me"})
+    assert (
+        await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+    ).status_code == 403
     await client.get("/healthz")
-    body = (await client.get("/metrics")).text
+    body = (await client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})).text
     assert 'dinhdanh_http_requests_total{method="GET",route="/healthz",status="200"}' in body
 
 

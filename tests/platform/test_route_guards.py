@@ -14,7 +14,6 @@ from tests.factories.auth import sign_in_as
 PUBLIC = {
     ("GET", "/healthz"),
     ("GET", "/readyz"),
-    ("GET", "/metrics"),
     ("GET", "/docs"),
     ("GET", "/openapi.json"),
     ("GET", "/lang/{lang}"),

@@ -13,6 +13,8 @@ from fastapi.responses import (
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from dinhdanh.platform.crypto import constant_time_equals
+from dinhdanh.platform.errors import Forbidden
 from dinhdanh.platform.i18n import LANGUAGES
 from dinhdanh.platform.web import LANG_COOKIE
 
@@ -47,8 +49,16 @@ async def readyz(request: Request) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
-    """Prometheus metrics."""
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: for the scraper only (its bearer token, or this machine)."""
+    token = request.app.state.settings.metrics_token
+    sent = request.headers.get("authorization", "")
+    if token:
+        allowed = constant_time_equals(sent, f"Bearer {token}")
+    else:
+        allowed = request.client is not None and request.client.host in ("127.0.0.1", "::1")
+    if not allowed:
+        raise Forbidden()
     return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
