@@ -37,8 +37,7 @@ async def _background_jobs(app: FastAPI) -> None:
     """The embedded default's worker: seal the audit chain and drain the outbox each second."""
     while True:
         try:
-            async with app.state.db.unit_of_work() as session:
-                await audit.seal(session)
+            await audit.seal_pending(app.state.db)
             await outbox.drain(app.state.db, app.state.notifier)
         except Exception as exc:  # keep going; the error is logged
             log.warning("background_jobs.failed", error=type(exc).__name__)

@@ -177,8 +177,7 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         total = 0
         while not stop.is_set():
-            async with db.unit_of_work() as session:
-                await audit.seal(session)
+            await audit.seal_pending(db)
             sent = await outbox.drain(db, notifier)
             total += sent
             if once and sent == 0:
@@ -306,10 +305,7 @@ def audit_verify() -> None:
     """Check the audit log's hash chain; name the first broken link (exit status 1)."""
 
     async def work(settings: Settings, db: Database) -> audit.ChainReport:
-        while True:  # chain what committed since the worker's last seal, then check it all
-            async with db.unit_of_work() as session:
-                if not await audit.seal(session):
-                    break
+        await audit.seal_pending(db)  # chain what committed since the worker's last pass
         async with db.unit_of_work() as session:
             return await audit.verify_chain(session)
 

@@ -91,6 +91,14 @@ async def test_tampering_is_found_at_the_first_broken_link(db):
     assert "content" in report.reason
 
 
+async def test_seal_pending_takes_every_batch(db):
+    await _append(db, 7)
+    assert await audit.seal_pending(db, batch=3) >= 7
+    async with db.unit_of_work() as session:
+        report = await audit.verify_chain(session)
+    assert report.ok and report.unsealed == 0
+
+
 async def test_a_deleted_event_is_found(db):
     ids = await _append(db, 3)
     await _seal_and_verify(db)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.db import Base, BigId, Executor, UTCDateTime
+from dinhdanh.platform.db import Base, BigId, Database, Executor, UTCDateTime
 
 GENESIS = "0" * 64
 _CHAIN_LOCK_KEY = 0x64696E68  # pg advisory lock id: serialises appends to the chain
@@ -158,6 +158,17 @@ async def seal(session: AsyncSession, *, batch: int = 5000) -> int:
         event.hash = prev = _digest(prev, _fields(event))
     await session.flush()
     return len(pending)
+
+
+async def seal_pending(db: Database, *, batch: int = 5000) -> int:
+    """Seal everything committed so far, a batch per transaction; returns how many."""
+    total = 0
+    while True:
+        async with db.unit_of_work() as session:
+            sealed = await seal(session, batch=batch)
+        total += sealed
+        if sealed < batch:
+            return total
 
 
 @dataclass
