@@ -15,8 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from dinhdanh.platform import audit, health, outbox, web
-from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
-from dinhdanh.platform.crypto import FieldCipher
+from dinhdanh.platform.credentials import LoginGuard, Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.kv import KeyValue, make_kv
@@ -81,11 +80,8 @@ def create_app(
     state.settings = settings
     state.db = db or Database(make_engine(settings.resolved_database_url))
     state.kv = kv or make_kv(settings.redis_url)
-    secret = settings.resolved_secret_key()
-    state.cipher = FieldCipher(secret)
-    state.hasher = PasswordHasher(
-        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
-    )
+    state.cipher = settings.field_cipher()
+    state.hasher = settings.password_hasher()
     state.totp = Totp(state.kv)
     state.staff_sessions = SessionStore(
         state.kv,

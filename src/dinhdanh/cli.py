@@ -19,8 +19,6 @@ from sqlalchemy import func, select
 from dinhdanh.migrations.runner import upgrade
 from dinhdanh.platform import audit, outbox
 from dinhdanh.platform.auth import Principal, Scope
-from dinhdanh.platform.credentials import PasswordHasher
-from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.logging import configure_logging
@@ -92,12 +90,10 @@ async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int)
 
 
 async def _print_demo_logins(settings: Settings, db: Database) -> None:
-    hasher = PasswordHasher(
-        settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
-    )
-    cipher = FieldCipher(settings.resolved_secret_key())
     async with db.unit_of_work() as session:
-        logins = await staff_service.ensure_demo_staff(session, hasher=hasher, cipher=cipher)
+        logins = await staff_service.ensure_demo_staff(
+            session, hasher=settings.password_hasher(), cipher=settings.field_cipher()
+        )
     table = Table(title="Demo logins (demo mode only)", show_lines=False)
     for col in ("role", "unit", "username", "password", "TOTP secret"):
         table.add_column(col)
@@ -272,16 +268,13 @@ def staff_create(
 
     async def work(settings: Settings, db: Database) -> staff_service.CreatedStaff:
         await upgrade(db.engine)
-        hasher = PasswordHasher(
-            settings.argon2_memory_kib, settings.argon2_time_cost, settings.argon2_parallelism
-        )
         async with db.unit_of_work() as session:
             return await staff_service.create_staff_cli(
                 session,
                 data=staff_service.NewStaff(username, full_name, email, role, unit),
                 public_url=settings.public_url,
-                hasher=hasher,
-                cipher=FieldCipher(settings.resolved_secret_key()),
+                hasher=settings.password_hasher(),
+                cipher=settings.field_cipher(),
                 password=chosen,
             )
 

@@ -9,6 +9,9 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dinhdanh.platform.credentials import PasswordHasher
+from dinhdanh.platform.crypto import FieldCipher
+
 
 class Settings(BaseSettings):
     """Every knob of the service; environment variables prefixed `DINHDANH_`."""
@@ -89,6 +92,16 @@ class Settings(BaseSettings):
         if self.outbox_in_process is not None:
             return self.outbox_in_process
         return self.redis_url is None and self.is_sqlite
+
+    def password_hasher(self) -> PasswordHasher:
+        """The argon2id hasher with these settings' parameters."""
+        return PasswordHasher(
+            self.argon2_memory_kib, self.argon2_time_cost, self.argon2_parallelism
+        )
+
+    def field_cipher(self) -> FieldCipher:
+        """The field cipher keyed by the secret key."""
+        return FieldCipher(self.resolved_secret_key())
 
     def resolved_secret_key(self) -> str:
         """The secret key; in development one is generated once and kept under data_dir."""

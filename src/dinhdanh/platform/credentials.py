@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import anyio
 import argon2
 import pyotp
@@ -22,8 +24,12 @@ class PasswordHasher:
             parallelism=parallelism,
             type=argon2.Type.ID,
         )
-        # A real hash to verify against when the account is unknown, so both paths cost the same.
-        self._dummy = self._hasher.hash("dinhdanh-dummy-password")
+
+    @cached_property
+    def _dummy(self) -> str:
+        # A real hash to verify against when the account is unknown, so both paths cost the
+        # same; made at the first such sign-in, not at start-up.
+        return self._hasher.hash("dinhdanh-dummy-password")
 
     async def hash(self, password: str) -> str:
         """Hash a password off the event loop."""

@@ -6,7 +6,8 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import fields
+from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
 from sqlalchemy.ext.asyncio import (
@@ -67,6 +68,16 @@ class Timestamped:
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=lambda: clock.now(), onupdate=lambda: clock.now()
     )
+
+
+_Row = TypeVar("_Row")
+
+
+def copy_of(shape: type[_Row], row: Any, **computed: Any) -> _Row:
+    """A dataclass `shape` filled from `computed`, and its other fields from the
+    same-named attributes of a row."""
+    copied = {f.name: getattr(row, f.name) for f in fields(shape) if f.name not in computed}
+    return shape(**copied, **computed)
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:

@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.db import Executor, core_connection
+from dinhdanh.platform.db import Executor, copy_of, core_connection
 from dinhdanh.population import names, personal_id
 from dinhdanh.population.models import citizens
 from dinhdanh.population.rules import (
@@ -28,7 +28,7 @@ from dinhdanh.population.rules import (
     parse_birth,
 )
 from dinhdanh.population.scope import covers_citizen, visible
-from dinhdanh.population.service import audit_citizen, copy_of
+from dinhdanh.population.service import audit_citizen
 
 MAX_RESULTS: Final = 50
 MIN_NAME_LENGTH: Final = 2

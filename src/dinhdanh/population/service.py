@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal, Scope
-from dinhdanh.platform.db import Executor
+from dinhdanh.platform.db import Executor, copy_of
 from dinhdanh.platform.errors import NotFound
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
@@ -123,16 +123,6 @@ class CitizenRecord:
     def birth_display(self) -> str:
         """The date of birth as pages show it (DD/MM/YYYY, MM/YYYY or YYYY)."""
         return display_iso_birth(self.birth)
-
-
-_Row = TypeVar("_Row")
-
-
-def copy_of(shape: type[_Row], row: Any, **computed: Any) -> _Row:
-    """A dataclass `shape` filled from `computed`, and its other fields from the
-    same-named attributes of a row."""
-    copied = {f.name: getattr(row, f.name) for f in fields(shape) if f.name not in computed}
-    return shape(**copied, **computed)
 
 
 async def audit_citizen(

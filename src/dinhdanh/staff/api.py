@@ -13,7 +13,6 @@ from dinhdanh.platform.web import STAFF_COOKIE, CurrentPrincipal, Session, probl
 from dinhdanh.staff import actions, audit_log, directory, service, signin, units
 from dinhdanh.staff.pages import attempt_of, set_staff_cookie, sign_out
 from dinhdanh.staff.schemas import (
-    AuditEventOut,
     AuditList,
     LoginIn,
     LoginStep,
@@ -216,6 +215,6 @@ async def api_audit(
         session, filters, reader=principal, before=before, limit=limit
     )
     return AuditList(
-        items=[AuditEventOut.model_validate(e) for e in page.events],
+        items=page.events,
         next_before=page.next_before,
     )

@@ -17,17 +17,20 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
+from pydantic import Field
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.db import copy_of
 from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.population.models import citizens
 from dinhdanh.population.scope import visible
 from dinhdanh.population.search import find_by_personal_id
+from dinhdanh.staff.directory import units_in_scope
 from dinhdanh.staff.models import Staff, Unit
 
 VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
@@ -60,7 +63,7 @@ class AuditEntry:
     write the redaction back at commit."""
 
     id: int
-    seq: int | None
+    seq: Annotated[int | None, Field(description="Place in the hash chain; null until sealed.")]
     at: dt.datetime
     actor_kind: str
     actor_id: str | None
@@ -71,8 +74,20 @@ class AuditEntry:
     citizen_id: uuid.UUID | None
     client_ip: str | None
     data: dict[str, Any]
-    hash: str | None
-    hidden: tuple[str, ...] = ()
+    hash: Annotated[
+        str | None,
+        Field(
+            description="Link of the hash chain; null until sealed (about a second), and null "
+            "when `hidden` is not empty (it would let the reader test guesses of the withheld "
+            "value)."
+        ),
+    ]
+    hidden: Annotated[
+        tuple[str, ...],
+        Field(
+            description="Keys of `data` withheld from this reader (a username outside their scope)."
+        ),
+    ] = ()
 
 
 @dataclass
@@ -123,17 +138,6 @@ async def _citizen_uuid(session: AsyncSession, reader: Principal, text: str) -> 
         return uuid.UUID(text)
     except ValueError:
         return None
-
-
-def units_in_scope(scope: Scope) -> ColumnElement[bool]:
-    """A WHERE clause on `Unit` keeping the units the scope covers (as staff admin does)."""
-    if scope.level == "all":
-        return true()
-    if scope.level == "province" and scope.province_code:
-        return Unit.province_code == scope.province_code
-    if scope.level == "commune" and scope.commune_code:
-        return Unit.commune_code == scope.commune_code
-    return false()
 
 
 def readable(scope: Scope) -> ColumnElement[bool]:
@@ -188,18 +192,9 @@ async def _as_seen_by(
         for key in hidden:
             del data[key]
         entries.append(
-            AuditEntry(
-                id=event.id,
-                seq=event.seq,
-                at=event.at,
-                actor_kind=event.actor_kind,
-                actor_id=event.actor_id,
-                actor_unit=event.actor_unit,
-                action=event.action,
-                subject_type=event.subject_type,
-                subject_id=event.subject_id,
-                citizen_id=event.citizen_id,
-                client_ip=event.client_ip,
+            copy_of(
+                AuditEntry,
+                event,
                 data=data,
                 # With the previous hash, the event's hash would let a reader test guesses
                 # of the withheld username offline.

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform import audit
@@ -55,21 +55,24 @@ class StaffPage:
     limit: int
 
 
-def _scoped(query: Select[Any], scope: Scope) -> Select[Any]:
+def units_in_scope(scope: Scope) -> ColumnElement[bool]:
+    """A WHERE clause on `Unit` keeping the units the scope covers (`unit_in_scope` in SQL)."""
     if scope.level == "all":
-        return query
-    if scope.level == "province":
-        return query.where(Unit.province_code == scope.province_code)
-    if scope.level == "commune":
-        return query.where(Unit.commune_code == scope.commune_code)
-    return query.where(False)
+        return true()
+    if scope.level == "province" and scope.province_code:
+        return Unit.province_code == scope.province_code
+    if scope.level == "commune" and scope.commune_code:
+        return Unit.commune_code == scope.commune_code
+    return false()
 
 
 async def list_staff(
     session: AsyncSession, *, scope: Scope, filters: StaffFilter, offset: int = 0, limit: int = 50
 ) -> StaffPage:
     """Staff inside the caller's scope matching the filters, by username."""
-    query = _scoped(select(Staff, Unit).join(Unit, Staff.unit_code == Unit.code), scope)
+    query = (
+        select(Staff, Unit).join(Unit, Staff.unit_code == Unit.code).where(units_in_scope(scope))
+    )
     if filters.unit_code:
         query = query.where(Staff.unit_code == filters.unit_code.strip().upper())
     if filters.role:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dinhdanh.staff.audit_log import AuditEntry
 from dinhdanh.staff.directory import staff_status
 from dinhdanh.staff.models import Staff, Unit
 
@@ -128,38 +128,11 @@ class SessionsEnded(BaseModel):
     sessions_ended: int
 
 
-class AuditEventOut(BaseModel):
-    """One audit event."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    at: dt.datetime
-    actor_kind: str
-    actor_id: str | None
-    actor_unit: str | None
-    action: str
-    subject_type: str
-    subject_id: str | None
-    citizen_id: uuid.UUID | None
-    client_ip: str | None
-    data: dict[str, Any]
-    seq: int | None = Field(description="Place in the hash chain; null until sealed (≈1 s).")
-    hash: str | None = Field(
-        description="Link of the hash chain; null until sealed, and null when `hidden` is not "
-        "empty (it would let the reader test guesses of the withheld value)."
-    )
-    hidden: list[str] = Field(
-        default_factory=list,
-        description="Keys of `data` withheld from this reader (a username outside their scope).",
-    )
-
-
 class AuditList(BaseModel):
     """Events newest first; pass `next_before` as `before` for older ones.
 
     The Ministry reads every event; a province or commune reads those of its units' staff
     and those about citizens living there (permanent, temporary or current residence)."""
 
-    items: list[AuditEventOut]
+    items: list[AuditEntry]
     next_before: int | None
