@@ -15,6 +15,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.db import new_uuid
 from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.population import names, personal_id
 from dinhdanh.population.changes import household_head, log_change
@@ -31,6 +32,7 @@ from dinhdanh.population.rules import (
     check_sex,
     parse_birth,
 )
+from dinhdanh.population.scope import NOT_IN_UNIT
 from dinhdanh.population.service import audit_citizen, birth_of, load_citizen, load_household
 
 _PID_ATTEMPTS: Final = 50
@@ -54,7 +56,7 @@ async def _parent(
     try:
         parent = await load_citizen(session=session, scope=principal.scope, citizen_id=ref.strip())
     except NotFound:  # the parent is named as a field error, not a 404
-        checker.add(field, "No citizen with this reference in your unit.")
+        checker.add(field, NOT_IN_UNIT)
         return None
     if parent.sex != sex:
         checker.add(field, "The mother must be female and the father male.")
@@ -220,9 +222,9 @@ async def _create_newborn(
         father_id=father.id if father else None,
         mother_id=mother.id if mother else None,
         version=0,
+        id=new_uuid(),  # known now: no flush needed before the history entries point at it
     )
     session.add(child)
-    await session.flush()
     born = birth.earliest()
     await log_change(
         session, principal, child, "birth", born, {"household_number": household.number}

@@ -66,20 +66,20 @@ async def log_change(
         )
     )
     citizen.version = (citizen.version or 0) + 1
-    await session.flush()
 
 
 def _residence(commune_code: str | None, address: str) -> dict[str, Any] | None:
     return {"commune_code": commune_code, "address": address} if commune_code else None
 
 
-async def household_head(session: AsyncSession, household_id: uuid.UUID) -> Citizen | None:
-    """The head of a household, if it has one."""
-    return await session.scalar(
-        select(Citizen).where(
-            Citizen.household_id == household_id, Citizen.relation_to_head == "head"
-        )
+async def household_head(
+    session: AsyncSession, household_id: uuid.UUID, *, for_update: bool = False
+) -> Citizen | None:
+    """The head of a household, if it has one (locked with `for_update`)."""
+    query = select(Citizen).where(
+        Citizen.household_id == household_id, Citizen.relation_to_head == "head"
     )
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def _check_joining(
@@ -354,15 +354,12 @@ async def change_head(
         checker.add("citizen_id", "This citizen is already the head of the household.")
     checker.raise_if_any()
     assert new_head is not None and former_relation is not None
-    former = await session.scalar(
-        select(Citizen)
-        .where(Citizen.household_id == household.id, Citizen.relation_to_head == "head")
-        .with_for_update()
-    )
+    former = await household_head(session, household.id, for_update=True)
     if former is not None:
-        # log_change flushes: the old head is cleared before the new one is set, as the
-        # one-head-per-household index requires.
         former.relation_to_head = former_relation
+        # The old head is cleared before the new one is set, as the one-head-per-household
+        # index requires.
+        await session.flush()
         await log_change(
             session,
             principal,

@@ -13,6 +13,7 @@ from dinhdanh.population.rules import (
     RuleError,
     check_address,
     check_blood_type,
+    check_choice,
     check_commune,
     check_ethnicity,
     check_event_date,
@@ -22,6 +23,7 @@ from dinhdanh.population.rules import (
     check_relation,
     check_religion,
     check_sex,
+    format_birth,
     parse_birth,
     parse_date,
 )
@@ -73,19 +75,17 @@ class ImportReport:
             self.errors.append((line, column, gettext(message, **params)))
 
 
-def csv_row(p: dict[str, Any], household_number: str, ids: dict[Any, str]) -> dict[str, Any]:
-    """One citizen (a dict of citizen columns) as a CSV row; links become personal IDs."""
-    birth = [f"{p['birth_year']:04d}"]
-    birth += [f"{p['birth_month']:02d}"] if p["birth_month"] else []
-    birth += [f"{p['birth_day']:02d}"] if p["birth_day"] else []
+def csv_row(p: dict[str, Any], household_number: str) -> dict[str, Any]:
+    """One citizen (a dict of citizen columns, with `father_pid`, `mother_pid` and
+    `spouse_pid` holding the linked people's personal IDs) as a CSV row."""
     return {
         **{c: p[c] or "" for c in COLUMNS if c in p},
-        "birth_date": "-".join(birth),
+        "birth_date": format_birth(p["birth_year"], p["birth_month"], p["birth_day"]),
         "death_date": p["death_date"].isoformat() if p["death_date"] else "",
         "household_number": household_number if p["household_id"] else "",
-        "father_personal_id": ids.get(p["father_id"], ""),
-        "mother_personal_id": ids.get(p["mother_id"], ""),
-        "spouse_personal_id": ids.get(p["spouse_id"], ""),
+        "father_personal_id": p["father_pid"] or "",
+        "mother_personal_id": p["mother_pid"] or "",
+        "spouse_personal_id": p["spouse_pid"] or "",
     }
 
 
@@ -100,12 +100,6 @@ def _check_link(value: str, sex: str | None) -> str:
     if sex and personal_id.decode(pid).sex != sex:
         raise RuleError("The mother must be female and the father male.")
     return pid
-
-
-def _check_status(value: str) -> str:
-    if value not in STATUSES:
-        raise RuleError("Not one of the allowed values.")
-    return value
 
 
 def pid_key(value: str) -> str:
@@ -183,7 +177,7 @@ class RowValidator:
         self.name = _Memo(lambda text: check_name(text, required=False))
         self.given = _Memo(lambda text: check_name(text, required=True))
         self.fold = _Memo(names.fold)
-        self.status = _Memo(_check_status)
+        self.status = _Memo(lambda v: check_choice(v, STATUSES))
         self.date = _Memo(parse_date)
         self.event = _Memo(lambda k: check_event_date(*k))
         self.commune = _Memo(check_commune)

@@ -193,7 +193,8 @@ class _Builder:
                 "issue_date": issued,
                 "expiry_date": expiry,
                 "issuing_unit_code": CARD_ISSUER,
-                "status": "expired" if expiry and expiry < REFERENCE_DATE else "valid",
+                # Expiry is a date, not a stored state: the record shows it (service.card_status).
+                "status": "valid",
             }
         )
 
@@ -289,7 +290,8 @@ def generate_rows(*, citizens: int, seed: int) -> Iterator[dict[str, Any]]:
     for family in families(citizens=citizens, seed=seed):
         by_id = {p["id"]: p["personal_id"] for p in family.people}
         for p in family.people:
-            yield csv_row(p, family.household["number"], by_id)
+            links = {f"{k}_pid": by_id.get(p[f"{k}_id"]) for k in ("father", "mother", "spouse")}
+            yield csv_row({**p, **links}, family.household["number"])
 
 
 async def generate(

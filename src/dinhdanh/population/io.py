@@ -284,7 +284,7 @@ async def _check_staged(conn: AsyncConnection, report: ImportReport) -> None:
     )
 
 
-async def _write_staged(conn: AsyncConnection, report: ImportReport) -> int:
+async def _write_staged(conn: AsyncConnection) -> int:
     """Create the new households, then every citizen with its links, in two statements.
 
     Most of an import's time goes here, into the registry's indexes and, row by row, its
@@ -350,25 +350,23 @@ async def import_csv(
     if size > max_bytes:
         report.error(0, "file", "The file is larger than %(max)s bytes.", max=max_bytes)
         return report
-    async with db.sessionmaker() as session:
-        async with session.begin():
-            conn = await session.connection()
-            await _stage(conn, path, report, progress)
-            if report.ok:
-                await _check_staged(conn, report)
-            if report.ok and not dry_run:
-                report.imported = await _write_staged(conn, report)
-            if report.ok and not dry_run:
-                await audit.record(
-                    session,
-                    actor=principal,
-                    action="population.imported",
-                    subject_type="citizen_import",
-                    data={"rows": report.imported, "file": path.name[:100]},
-                )
-            await conn.execute(text(f"DROP TABLE IF EXISTS {staging.name}"))
-            if not report.ok or dry_run:
-                await session.rollback()
+    async with db.unit_of_work() as session:
+        conn = await session.connection()
+        await _stage(conn, path, report, progress)
+        if report.ok:
+            await _check_staged(conn, report)
+        if report.ok and not dry_run:
+            report.imported = await _write_staged(conn)
+            await audit.record(
+                session,
+                actor=principal,
+                action="population.imported",
+                subject_type="citizen_import",
+                data={"rows": report.imported, "file": path.name[:100]},
+            )
+        await conn.execute(text(f"DROP TABLE IF EXISTS {staging.name}"))
+        if not report.ok or dry_run:
+            await session.rollback()
     return report
 
 
@@ -406,12 +404,7 @@ async def export_csv(db: Database, path: Path, *, scope: Scope) -> int:
             writer = csv.DictWriter(fh, fieldnames=COLUMNS)
             writer.writeheader()
             async for row in rows:
-                p = dict(row._mapping)
-                ids = {
-                    p["father_id"]: p["father_pid"],
-                    p["mother_id"]: p["mother_pid"],
-                    p["spouse_id"]: p["spouse_pid"],
-                }
-                writer.writerow(csv_row(p, p["household_number"] or "", ids))
+                p = row._mapping
+                writer.writerow(csv_row(p, p["household_number"] or ""))
                 count += 1
     return count

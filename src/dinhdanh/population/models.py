@@ -35,18 +35,6 @@ RELATIONS: Final[tuple[str, ...]] = (
 SEXES: Final[tuple[str, ...]] = ("M", "F")
 STATUSES: Final[tuple[str, ...]] = ("living", "deceased")
 BLOOD_TYPES: Final[tuple[str, ...]] = ("A", "B", "AB", "O")
-CARD_KINDS: Final[tuple[str, ...]] = ("cccd_2021", "can_cuoc_2024")
-CARD_STATUSES: Final[tuple[str, ...]] = ("valid", "expired", "revoked", "lost", "replaced")
-CHANGE_KINDS: Final[tuple[str, ...]] = (
-    "registered",
-    "imported",
-    "moved_permanent",
-    "moved_temporary",
-    "ended_temporary",
-    "birth",
-    "child_born",
-    "death",
-)
 
 # Folded names compare byte-wise so that a prefix range uses the index on PostgreSQL too.
 FoldedName = String(160).with_variant(String(160, collation="C"), "postgresql")

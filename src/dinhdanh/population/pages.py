@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
-from dinhdanh.platform.web import Session, render_form, require_staff, submit
+from dinhdanh.platform.web import Connection, Session, render_form, require_staff, submit
 from dinhdanh.population import births, changes, search, service
 from dinhdanh.population.models import RELATIONS
 from dinhdanh.population.reference import ethnicity_names, religion_names
@@ -94,7 +94,7 @@ def _fields(values: dict[str, str], shape: type[BaseModel]) -> dict[str, str]:
 
 @router.get("/registry", response_class=HTMLResponse)
 async def search_page(
-    request: Request, session: Session, principal: Officer, q: str = "", birth: str = ""
+    request: Request, conn: Connection, principal: Officer, q: str = "", birth: str = ""
 ) -> Response:
     """The registry search: one box for a personal ID or a name, and a date of birth."""
     done = DONE.get(request.query_params.get("done", ""))
@@ -103,11 +103,11 @@ async def search_page(
     try:
         if _DIGITS.fullmatch(query):
             result = await search.find_by_personal_id(
-                session=session, principal=principal, personal_id_text=query.replace(" ", "")
+                session=conn, principal=principal, personal_id_text=query.replace(" ", "")
             )
         elif query:
             result = await search.find_by_name(
-                session=session, principal=principal, name=query, birth=birth
+                session=conn, principal=principal, name=query, birth=birth
             )
     except Problem as failed:
         problem = failed

@@ -73,17 +73,8 @@ def format_birth(year: int, month: int | None, day: int | None) -> str:
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
-def display_birth(year: int, month: int | None, day: int | None) -> str:
-    """Render a date of birth the Vietnamese way: DD/MM/YYYY, MM/YYYY or YYYY."""
-    if month is None:
-        return f"{year:04d}"
-    if day is None:
-        return f"{month:02d}/{year:04d}"
-    return f"{day:02d}/{month:02d}/{year:04d}"
-
-
 def display_iso_birth(birth: str) -> str:
-    """`display_birth` of a date written by `format_birth` (YYYY-MM-DD → DD/MM/YYYY)."""
+    """A date written by `format_birth`, the Vietnamese way: DD/MM/YYYY, MM/YYYY or YYYY."""
     return "/".join(reversed(birth.split("-")))
 
 

@@ -21,8 +21,14 @@ from dinhdanh.platform.errors import NotFound
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, CitizenChange, Household, IdCard
 from dinhdanh.population.reference import commune_info, ethnicity_names, religion_names
-from dinhdanh.population.rules import BirthDate, display_birth, display_iso_birth, format_birth
-from dinhdanh.population.scope import HOUSEHOLD_NOT_IN_UNIT, covers_citizen, not_found, visible
+from dinhdanh.population.rules import BirthDate, display_iso_birth, format_birth
+from dinhdanh.population.scope import (
+    HOUSEHOLD_NOT_IN_UNIT,
+    covers_citizen,
+    covers_commune,
+    not_found,
+    visible,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +183,9 @@ def person(citizen: Citizen, relation: str | None, scope: Scope) -> Person:
     return Person(
         id=citizen.id,
         full_name=names.full_name(citizen.family_name, citizen.middle_name, citizen.given_name),
-        birth_display=display_birth(citizen.birth_year, citizen.birth_month, citizen.birth_day),
+        birth_display=display_iso_birth(
+            format_birth(citizen.birth_year, citizen.birth_month, citizen.birth_day)
+        ),
         sex=citizen.sex,
         status=citizen.status,
         relation=relation,
@@ -216,16 +224,9 @@ async def load_household(
     """The household with this id whose commune lies inside the scope, or NotFound."""
     hid = _parse_uuid(household_id)
     household = await session.get(Household, hid) if hid else None
-    if household is None or not scope.covers(
-        household.commune_code, _province_of(household.commune_code)
-    ):
+    if household is None or not covers_commune(scope, household.commune_code):
         raise NotFound(HOUSEHOLD_NOT_IN_UNIT)
     return household
-
-
-def _province_of(commune_code: str) -> str | None:
-    info = commune_info(commune_code)
-    return info.province_code if info else None
 
 
 async def _household_info(
