@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from dinhdanh.platform import audit, health, outbox, web
+from dinhdanh.platform import health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
+from dinhdanh.platform.jobs import run_background_jobs
 from dinhdanh.platform.kv import KeyValue, make_kv
 from dinhdanh.platform.logging import configure_logging, get_logger
 from dinhdanh.platform.notify import make_notifier
@@ -36,8 +37,7 @@ async def _background_jobs(app: FastAPI) -> None:
     """The embedded default's worker: seal the audit chain and drain the outbox each second."""
     while True:
         try:
-            await audit.seal_pending(app.state.db)
-            await outbox.drain(app.state.db, app.state.notifier)
+            await run_background_jobs(app.state.db, app.state.notifier)
         except Exception as exc:  # keep going; the error is logged
             log.warning("background_jobs.failed", error=type(exc).__name__)
         await asyncio.sleep(1.0)

@@ -17,10 +17,11 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from dinhdanh.migrations.runner import upgrade
-from dinhdanh.platform import audit, outbox
+from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
+from dinhdanh.platform.jobs import run_background_jobs
 from dinhdanh.platform.logging import configure_logging
 from dinhdanh.platform.notify import make_notifier
 from dinhdanh.population import demo as population_demo
@@ -173,8 +174,7 @@ def worker(
             loop.add_signal_handler(sig, stop.set)
         total = 0
         while not stop.is_set():
-            await audit.seal_pending(db)
-            sent = await outbox.drain(db, notifier)
+            sent = await run_background_jobs(db, notifier)
             total += sent
             if once and sent == 0:
                 break

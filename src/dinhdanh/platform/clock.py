@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Protocol
+from typing import Final, Protocol
+
+VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
+"""Vietnam's time zone (UTC+7, no daylight saving): the registry's dates and the pages'
+times."""
 
 
 class Clock(Protocol):
@@ -23,7 +27,7 @@ class SystemClock:
 
     def today(self) -> dt.date:
         """Return today's date in Vietnam (UTC+7), where the registry's dates live."""
-        return (self.now() + dt.timedelta(hours=7)).date()
+        return self.now().astimezone(VIETNAM).date()
 
 
 class FrozenClock(SystemClock):

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from dinhdanh.platform.crypto import constant_time_equals
 from dinhdanh.platform.errors import Forbidden
 from dinhdanh.platform.i18n import LANGUAGES
-from dinhdanh.platform.web import LANG_COOKIE
+from dinhdanh.platform.web import LANG_COOKIE, safe_next
 
 router = APIRouter(tags=["platform"])
 
@@ -65,9 +65,7 @@ async def metrics(request: Request) -> Response:
 @router.get("/lang/{lang}", include_in_schema=False)
 async def switch_language(lang: str, next: str = "/") -> Response:
     """Switch the page language and go back where the user was."""
-    local = next.startswith("/") and not next.startswith(("//", "/\\"))
-    target = next if local and next.isprintable() and "\\" not in next else "/"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(safe_next(next) or "/", status_code=303)
     if lang in LANGUAGES:
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

@@ -246,6 +246,16 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
+def safe_next(value: str | None) -> str | None:
+    """Keep a `next` target only when it is a local path: not another site (`//`), no
+    backslash (browsers read it as `/`), nothing unprintable, at most 500 characters."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or not value.isprintable() or len(value) > 500:
+        return None
+    return value
+
+
 def client_ip(request: Request) -> str | None:
     """The caller's address (the proxy in front sets X-Forwarded-For when configured)."""
     return request.client.host if request.client else None

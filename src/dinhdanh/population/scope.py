@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, exists, false, or_, select, true
 
 from dinhdanh.platform.auth import Scope
 from dinhdanh.platform.errors import NotFound
@@ -45,6 +45,14 @@ def visible(scope: Scope, table: Any = citizens) -> ColumnElement[bool]:
         ).scalar_subquery()
         return or_(*(col.in_(communes) for col in columns))
     return false()
+
+
+def citizen_visible(scope: Scope, citizen_id_column: Any) -> ColumnElement[bool]:
+    """A correlated EXISTS: the citizen `citizen_id_column` names is one the scope may see.
+
+    Under an OR, unlike an IN, it probes the primary key of the few rows it meets instead
+    of building the whole province's citizen ids for each of them."""
+    return exists().where(citizens.c.id == citizen_id_column, visible(scope, citizens))
 
 
 def covers_commune(scope: Scope, code: str | None) -> bool:

@@ -1,18 +1,59 @@
-"""Staff administration as both edges (admin pages and JSON API) call it: the service's
-operations given the app's session store, lockout guard and public URL."""
+"""What both edges (pages and JSON API) do with a request: sign-in's cookie and origin,
+sign-out, and the staff administration operations given the app's session store, lockout
+guard and public URL."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from fastapi import Request
+from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.auth import Principal
-from dinhdanh.staff import service
+from dinhdanh.platform.web import STAFF_COOKIE, client_ip
+from dinhdanh.staff import service, signin
 from dinhdanh.staff.models import Staff
+from dinhdanh.staff.signin import Attempt
 
 Action = Literal["disable", "enable", "reset", "revoke-sessions"]
+
+
+# ---------------------------------------------------------------- sign-in and sign-out
+
+
+def attempt_of(request: Request) -> Attempt:
+    """Where the request comes from."""
+    return Attempt(ip=client_ip(request), agent=request.headers.get("user-agent", ""))
+
+
+def set_staff_cookie(request: Request, response: Response, sid: str) -> None:
+    """The session cookie: HttpOnly, SameSite=Lax, Secure outside local development."""
+    response.set_cookie(
+        STAFF_COOKIE,
+        sid,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        path="/",
+    )
+
+
+async def sign_out(
+    request: Request, session: AsyncSession, principal: Principal, response: Response
+) -> Response:
+    """End the caller's session on the server and clear its cookie in `response`."""
+    await signin.sign_out(
+        session,
+        sessions=request.app.state.staff_sessions,
+        sid=request.state.cookies.get(STAFF_COOKIE),
+        actor=principal,
+    )
+    response.delete_cookie(STAFF_COOKIE, path="/")
+    return response
+
+
+# ---------------------------------------------------------------- staff administration
 
 
 async def create_staff(

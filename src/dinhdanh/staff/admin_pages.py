@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.errors import Forbidden, Problem
+from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.web import Session, render, render_form, submit
-from dinhdanh.population.reference import Province
+from dinhdanh.population.reference import admin_units
 from dinhdanh.staff import actions, audit_log, directory, service, signin, units
 from dinhdanh.staff.models import ROLES, UNIT_LEVELS, Unit
 
@@ -70,8 +69,16 @@ def _page_number(value: str) -> int:
     return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
 
 
-async def _provinces(session: Session) -> list[Province]:
-    return list(await session.scalars(select(Province).order_by(Province.code)))
+def _paging(
+    number: int, args: dict[str, str], result: units.UnitPage | directory.StaffPage
+) -> dict[str, Any]:
+    """The page number and the query strings of the previous and next pages (None at an end)."""
+    more = result.offset + result.limit < result.total
+    return {
+        "page": number,
+        "prev_qs": urlencode({**args, "page": number - 1}) if number > 1 else None,
+        "next_qs": urlencode({**args, "page": number + 1}) if more else None,
+    }
 
 
 # ---------------------------------------------------------------- units
@@ -90,15 +97,16 @@ async def units_page(
 ) -> Response:
     """List units; filter by level and province, search by name."""
     number = _page_number(page)
-    if principal.scope.level != "all":
-        province = principal.scope.province_code or ""
     filters = units.UnitFilter(
         level=level if level in UNIT_LEVELS else None, province_code=province or None, q=q[:100]
     )
     result = await units.list_units(
-        session, filters, offset=(number - 1) * UNIT_PAGE, limit=UNIT_PAGE
+        session,
+        filters,
+        scope=principal.scope,
+        offset=(number - 1) * UNIT_PAGE,
+        limit=UNIT_PAGE,
     )
-    args = {"level": level, "province": province, "q": q}
     return render(
         request,
         "staff/admin_units.html",
@@ -108,12 +116,8 @@ async def units_page(
         province=province,
         q=q,
         levels=UNIT_LEVELS,
-        provinces=await _provinces(session),
-        page=number,
-        prev_qs=urlencode({**args, "page": number - 1}) if number > 1 else None,
-        next_qs=urlencode({**args, "page": number + 1})
-        if result.offset + result.limit < result.total
-        else None,
+        provinces=admin_units()[0],
+        **_paging(number, {"level": level, "province": province, "q": q}, result),
         flash=DONE.get(done),
         here=request.url.path + ("?" + request.url.query if request.url.query else ""),
     )
@@ -122,9 +126,6 @@ async def units_page(
 async def _toggle_unit(
     request: Request, session: Session, principal: Principal, code: str, active: bool
 ) -> Response:
-    unit = await units.get_unit(session, code)
-    if not directory.unit_in_scope(unit, principal.scope):
-        raise Forbidden()
     await units.set_unit_active(
         session,
         actor=principal,
@@ -193,11 +194,7 @@ async def _staff_list_page(
         roles=ROLES,
         statuses=directory.STATUSES,
         status_of=directory.staff_status,
-        page=number,
-        prev_qs=urlencode({**args, "page": number - 1}) if number > 1 else None,
-        next_qs=urlencode({**args, "page": number + 1})
-        if result.offset + result.limit < result.total
-        else None,
+        **_paging(number, args, result),
         form=form or {"role": "officer", "unit_code": principal.unit_code or ""},
     )
 
@@ -253,7 +250,7 @@ async def _detail_page(
         status_name=directory.staff_status(staff),
         sessions=live,
         roles=ROLES,
-        is_self=principal.id == str(staff.id),
+        is_self=service.is_self(principal, staff),
         form=form
         or {
             "full_name": staff.full_name,

@@ -11,7 +11,7 @@ from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.web import STAFF_COOKIE, CurrentPrincipal, Session, problem_response
 from dinhdanh.staff import actions, audit_log, directory, service, signin, units
-from dinhdanh.staff.pages import attempt_of, set_staff_cookie, sign_out
+from dinhdanh.staff.actions import attempt_of, set_staff_cookie, sign_out
 from dinhdanh.staff.schemas import (
     AuditList,
     LoginIn,
@@ -185,11 +185,14 @@ async def api_list_units(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> UnitList:
-    """List police units (filter by level and province, search by name)."""
-    if principal.scope.level != "all":
-        province = principal.scope.province_code
+    """List police units inside the caller's scope (filter by level and province, search by
+    name)."""
     page = await units.list_units(
-        session, units.UnitFilter(level, province, q), offset=offset, limit=limit
+        session,
+        units.UnitFilter(level, province, q),
+        scope=principal.scope,
+        offset=offset,
+        limit=limit,
     )
     return UnitList(
         items=[UnitOut.of(u) for u in page.units], total=page.total, offset=offset, limit=limit

@@ -20,20 +20,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Final
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.clock import VIETNAM
 from dinhdanh.platform.db import copy_of
 from dinhdanh.platform.errors import ValidationProblem, field_error
-from dinhdanh.population.models import citizens
-from dinhdanh.population.scope import visible
+from dinhdanh.population.scope import citizen_visible
 from dinhdanh.population.search import find_by_personal_id
-from dinhdanh.staff.directory import units_in_scope
+from dinhdanh.staff.directory import parse_id, units_in_scope
 from dinhdanh.staff.models import Staff, Unit
 
-VIETNAM: Final = dt.timezone(dt.timedelta(hours=7))
 PAGE_SIZE: Final = 50
 # Keys of an event's data that name a staff member by username.
 USERNAME_KEYS: Final = ("username",)
@@ -147,10 +146,9 @@ def readable(scope: Scope) -> ColumnElement[bool]:
     if scope.level not in ("province", "commune"):
         return false()
     actor_units = select(Unit.code).where(units_in_scope(scope))
-    # Correlated EXISTS, not IN: under the OR an IN would build the whole province's
-    # citizen ids for each page; EXISTS probes the primary key of the few rows it meets.
-    citizen_here = exists().where(citizens.c.id == AuditEvent.citizen_id, visible(scope, citizens))
-    return or_(AuditEvent.actor_unit.in_(actor_units), citizen_here)
+    return or_(
+        AuditEvent.actor_unit.in_(actor_units), citizen_visible(scope, AuditEvent.citizen_id)
+    )
 
 
 async def usernames_in_scope(
@@ -207,12 +205,7 @@ async def _as_seen_by(
 
 async def staff_names(session: AsyncSession, ids: Iterable[str], scope: Scope) -> dict[str, str]:
     """Username by staff id (as text), for the staff of units inside the reader's scope."""
-    uuids = []
-    for value in ids:
-        try:
-            uuids.append(uuid.UUID(value))
-        except (ValueError, TypeError):
-            continue
+    uuids = [parsed for parsed in map(parse_id, ids) if parsed is not None]
     if not uuids or scope.level == "none":
         return {}
     rows = await session.execute(

@@ -98,22 +98,32 @@ async def list_staff(
     return StaffPage(rows, int(total or 0), offset, limit)
 
 
-def _parse_id(staff_id: str | uuid.UUID) -> uuid.UUID:
+def parse_id(value: str | uuid.UUID | None) -> uuid.UUID | None:
+    """A staff id as typed or stored (text or UUID), or None when it is not one."""
+    if isinstance(value, uuid.UUID):
+        return value
     try:
-        return staff_id if isinstance(staff_id, uuid.UUID) else uuid.UUID(str(staff_id))
+        return uuid.UUID(str(value))
     except ValueError:
-        raise NotFound() from None
+        return None
 
 
 async def get_staff(session: AsyncSession, staff_id: str | uuid.UUID, *, scope: Scope) -> Staff:
     """One staff member inside the caller's scope, or NotFound."""
-    staff = await session.get(Staff, _parse_id(staff_id))
-    if staff is None:
+    parsed = parse_id(staff_id)
+    if parsed is None:
         raise NotFound()
-    unit = await session.get(Unit, staff.unit_code)
-    if unit is None or not unit_in_scope(unit, scope):
+    # One round trip; the unit comes along into the identity map for callers that show it.
+    row = (
+        await session.execute(
+            select(Staff, Unit)
+            .join(Unit, Staff.unit_code == Unit.code)
+            .where(Staff.id == parsed, units_in_scope(scope))
+        )
+    ).first()
+    if row is None:
         raise NotFound()
-    return staff
+    return row[0]
 
 
 def is_invited(staff: Staff) -> bool:
@@ -126,20 +136,6 @@ def staff_status(staff: Staff) -> str:
     if staff.disabled:
         return "disabled"
     return "invited" if is_invited(staff) else "active"
-
-
-async def staff_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
-    """Username by staff id (as text), for showing audit actors and subjects."""
-    uuids = []
-    for value in ids:
-        try:
-            uuids.append(uuid.UUID(value))
-        except (ValueError, TypeError):
-            continue
-    if not uuids:
-        return {}
-    rows = await session.execute(select(Staff.id, Staff.username).where(Staff.id.in_(uuids)))
-    return {str(i): name for i, name in rows.all()}
 
 
 def acting_as(staff: Staff, ip: str | None) -> Principal:

@@ -29,7 +29,7 @@ def invitation_link(public_url: str, token: str) -> str:
 
 
 def _invitation_email(staff: Staff, link: str, expires: dt.datetime) -> tuple[str, str]:
-    when = (expires + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M")
+    when = expires.astimezone(clock.VIETNAM).strftime("%d/%m/%Y %H:%M")
     subject = "dinhdanh: lời mời tài khoản cán bộ / staff account invitation"
     body = (
         f"Xin chào {staff.full_name},\n\n"

@@ -3,6 +3,7 @@ member's own sessions. The administration pages live in `admin_pages`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 from urllib.parse import quote
 
@@ -19,10 +20,13 @@ from dinhdanh.platform.web import (
     client_ip,
     render,
     render_form,
+    safe_next,
     submit,
 )
 from dinhdanh.staff import admin_pages, audit_log, invitations, signin
-from dinhdanh.staff.signin import Attempt, SignInTools
+from dinhdanh.staff.actions import attempt_of, set_staff_cookie, sign_out
+from dinhdanh.staff.models import Staff
+from dinhdanh.staff.signin import SignInTools
 
 router = APIRouter(include_in_schema=False)
 router.include_router(admin_pages.router)
@@ -30,56 +34,17 @@ router.include_router(admin_pages.router)
 StaffMember = Annotated[Principal, web.require_staff()]
 
 
-def home_of(principal: Principal) -> str:
+def home_of(roles: Iterable[str]) -> str:
     """Where a staff member lands: officers at the registry, admins at staff, auditors at
     the audit log."""
-    if principal.has_role("officer", "supervisor"):
+    held = set(roles)
+    if held & {"officer", "supervisor"}:
         return "/registry"
-    if principal.has_role("admin"):
+    if "admin" in held:
         return "/admin/staff"
-    if principal.has_role("auditor"):
+    if "auditor" in held:
         return "/admin/audit"
     return "/account/sessions"
-
-
-def safe_next(value: str | None) -> str | None:
-    """Keep `next` only when it is a local path (no other site, no scheme tricks)."""
-    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
-        return None
-    if any(ch in value for ch in "\r\n\t\\") or len(value) > 500:
-        return None
-    return value
-
-
-def set_staff_cookie(request: Request, response: Response, sid: str) -> None:
-    """The session cookie: HttpOnly, SameSite=Lax, Secure outside local development."""
-    response.set_cookie(
-        STAFF_COOKIE,
-        sid,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        path="/",
-    )
-
-
-async def sign_out(
-    request: Request, session: Session, principal: Principal, response: Response
-) -> Response:
-    """End the caller's session on the server and clear its cookie in `response`."""
-    await signin.sign_out(
-        session,
-        sessions=request.app.state.staff_sessions,
-        sid=request.state.cookies.get(STAFF_COOKIE),
-        actor=principal,
-    )
-    response.delete_cookie(STAFF_COOKIE, path="/")
-    return response
-
-
-def attempt_of(request: Request) -> Attempt:
-    """Where the request comes from."""
-    return Attempt(ip=client_ip(request), agent=request.headers.get("user-agent", ""))
 
 
 @router.get("/")
@@ -87,7 +52,7 @@ async def start(principal: CurrentPrincipal) -> Response:
     """The start page: sign-in for visitors, the member's home otherwise."""
     if principal.kind != "staff":
         return RedirectResponse("/login", status_code=303)
-    return RedirectResponse(home_of(principal), status_code=303)
+    return RedirectResponse(home_of(principal.roles), status_code=303)
 
 
 def _login_page(
@@ -100,7 +65,7 @@ def _login_page(
 async def login_form(request: Request, principal: CurrentPrincipal, next: str = "") -> Response:
     """The sign-in page (username and password)."""
     if principal.kind == "staff":
-        return RedirectResponse(safe_next(next) or home_of(principal), status_code=303)
+        return RedirectResponse(safe_next(next) or home_of(principal.roles), status_code=303)
     return _login_page(request, next=safe_next(next))
 
 
@@ -134,14 +99,21 @@ async def login(
 
 
 async def _totp_page(
-    request: Request, session: Session, *, next: str | None, problem: Problem | None = None
+    request: Request,
+    session: Session,
+    *,
+    next: str | None,
+    staff: Staff | None = None,
+    problem: Problem | None = None,
 ) -> Response:
+    """The code form for `staff`, or for the member of the cookie's pending sign-in."""
     tools = SignInTools.from_state(request.app.state)
-    sid = request.state.cookies.get(STAFF_COOKIE)
-    found = await signin.pending_staff(session, tools.sessions, sid)
-    if found is None:
-        return RedirectResponse("/login", status_code=303)
-    staff = found[1]
+    if staff is None:
+        sid = request.state.cookies.get(STAFF_COOKIE)
+        found = await signin.pending_staff(session, tools.sessions, sid)
+        if found is None:
+            return RedirectResponse("/login", status_code=303)
+        staff = found[1]
     demo_code = signin.demo_code(tools, staff) if request.app.state.settings.demo else None
     return render_form(
         request,
@@ -180,9 +152,10 @@ async def totp(
             response = _login_page(request, next=safe_next(next), problem=outcome.problem)
             response.delete_cookie(STAFF_COOKIE, path="/")
             return response
-        return await _totp_page(request, session, next=safe_next(next), problem=outcome.problem)
-    roles = outcome.session.extra["roles"]
-    home = home_of(Principal(kind="staff", roles=frozenset(roles)))
+        return await _totp_page(
+            request, session, next=safe_next(next), staff=outcome.staff, problem=outcome.problem
+        )
+    home = home_of(outcome.session.extra["roles"])
     response = RedirectResponse(safe_next(next) or home, status_code=303)
     set_staff_cookie(request, response, outcome.session.id)
     return response
@@ -296,9 +269,7 @@ async def end_my_session(
 ) -> Response:
     """End one of the member's own sessions (ending the current one signs out)."""
     store = request.app.state.staff_sessions
-    current = await store.get(principal.session_id, touch=False)
-    await signin.end_own_session(session, sessions=store, actor=principal, handle=handle[:40])
-    if current is not None and signin.session_handle(current) == handle:
+    if await signin.end_own_session(session, sessions=store, actor=principal, handle=handle[:40]):
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(STAFF_COOKIE, path="/")
         return response

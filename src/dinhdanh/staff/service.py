@@ -105,15 +105,13 @@ async def create_staff(
     email = _clean_email(data.email, errors)
     _check_role(data.role, errors)
     unit = await _usable_unit(session, data.unit_code, actor.scope, errors)
-    if not errors and await session.scalar(select(Staff.id).where(Staff.username == username)):
-        errors.append(field_error("username", "This username is already taken."))
     if errors or unit is None:
         raise ValidationProblem(errors=errors)
     staff = Staff(
         username=username, full_name=full_name, email=email, role=data.role, unit_code=unit.code
     )
     try:
-        # A savepoint: a concurrent creation of the same username fails cleanly.
+        # A savepoint: a taken username (even by a concurrent creation) fails cleanly.
         async with session.begin_nested():
             session.add(staff)
     except IntegrityError:
@@ -131,8 +129,14 @@ async def create_staff(
     return staff, token
 
 
+def is_self(actor: Principal, staff: Staff) -> bool:
+    """True when the actor is this staff member (who may not change their own role, unit
+    or status)."""
+    return actor.id == str(staff.id)
+
+
 def _not_self(actor: Principal, staff: Staff) -> None:
-    if actor.id == str(staff.id):
+    if is_self(actor, staff):
         raise Conflict(
             N_("You cannot do this to your own account; ask another administrator."),
             type="self-change",

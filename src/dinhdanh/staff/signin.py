@@ -68,7 +68,7 @@ class Outcome:
 
     session: SessionData | None = None
     problem: Problem | None = None
-    staff: Staff | None = None
+    staff: Staff | None = None  # who signed in; after a wrong code, who is still pending
     restart: bool = False  # the pending sign-in is gone: start again at the password step
 
 
@@ -130,11 +130,12 @@ async def _failed(
     )
 
 
-async def _usable(session: AsyncSession, staff: Staff) -> bool:
+async def _usable_unit(session: AsyncSession, staff: Staff) -> Unit | None:
+    """The member's unit when they may sign in (enabled, set up, unit active), else None."""
     if staff.disabled or staff.totp_secret_enc is None:
-        return False
+        return None
     unit = await session.get(Unit, staff.unit_code)
-    return unit is not None and unit.active
+    return unit if unit is not None and unit.active else None
 
 
 async def check_password(
@@ -170,7 +171,7 @@ async def check_password(
         reason = "unknown_user" if staff is None else "bad_password"
         await _failed(session, staff, attempt, username, "password", reason)
         return Outcome(problem=bad_credentials())
-    if not await _usable(session, staff):
+    if await _usable_unit(session, staff) is None:
         reason = "disabled" if staff.disabled else "not_usable"
         await _failed(session, staff, attempt, username, "password", reason)
         return Outcome(problem=_disabled())
@@ -236,7 +237,8 @@ async def check_totp(
             reason=locked.type,
         )
         return Outcome(problem=locked, restart=True)
-    if not await _usable(session, staff):
+    unit = await _usable_unit(session, staff)
+    if unit is None:
         await tools.sessions.destroy(pending)
         await _failed(session, staff, attempt, staff.username, "totp", "disabled")
         return Outcome(problem=_disabled(), restart=True)
@@ -244,11 +246,9 @@ async def check_totp(
     if not await tools.totp.verify(secret, code, subject=str(staff.id)):
         await tools.guard.failed(staff.username, attempt.ip)
         await _failed(session, staff, attempt, staff.username, "totp", "bad_code")
-        return Outcome(problem=_wrong_code())
+        return Outcome(problem=_wrong_code(), staff=staff)
     await tools.guard.succeeded(staff.username)
     await tools.sessions.destroy(pending)
-    unit = await session.get(Unit, staff.unit_code)
-    assert unit is not None
     scope = scope_for(unit)
     verified = await tools.sessions.create(
         str(staff.id),
@@ -292,11 +292,12 @@ async def live_sessions(sessions: SessionStore, subject: str) -> list[SessionDat
 async def end_own_session(
     session: AsyncSession, *, sessions: SessionStore, actor: Principal, handle: str
 ) -> bool:
-    """End one of the caller's own sessions (from the account page); False if not theirs."""
+    """End one of the caller's sessions (from the account page); True when it was the one
+    making this request (the caller is now signed out)."""
     for data in await live_sessions(sessions, actor.id or ""):
         if session_handle(data) == handle:
             await sessions.destroy(data)
             own = data.id == actor.session_id
             await audit_staff(session, actor, "staff.session_ended", actor.id, {"own": own})
-            return True
+            return own
     return False

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
-from dinhdanh.platform.errors import NotFound, ValidationProblem, field_error
+from dinhdanh.platform.errors import Forbidden, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.sessions import SessionStore
 from dinhdanh.population.names import fold
 from dinhdanh.population.reference import admin_units
+from dinhdanh.staff.directory import unit_in_scope, units_in_scope
 from dinhdanh.staff.models import UNIT_LEVELS, Staff, Unit
 
 MINISTRY_CODE = "BCA"
@@ -115,12 +116,17 @@ class UnitPage:
 
 
 async def list_units(
-    session: AsyncSession, filters: UnitFilter, *, offset: int = 0, limit: int = 100
+    session: AsyncSession,
+    filters: UnitFilter,
+    *,
+    scope: Scope,
+    offset: int = 0,
+    limit: int = 100,
 ) -> UnitPage:
-    """Units matching the filters, ordered by code."""
+    """Units inside the caller's scope matching the filters, ordered by code."""
     if filters.level and filters.level not in UNIT_LEVELS:
         raise ValidationProblem(errors=[field_error("level", "Unknown unit level.")])
-    query = select(Unit)
+    query = select(Unit).where(units_in_scope(scope))
     if filters.level:
         query = query.where(Unit.level == filters.level)
     if filters.province_code:
@@ -150,8 +156,11 @@ async def set_unit_active(
     active: bool,
     sessions: SessionStore,
 ) -> Unit:
-    """Activate or deactivate a unit; deactivation ends its staff's sessions."""
+    """Activate or deactivate a unit inside the actor's scope (else Forbidden); deactivation
+    ends its staff's sessions."""
     unit = await get_unit(session, code)
+    if not unit_in_scope(unit, actor.scope):
+        raise Forbidden()
     if unit.active == active:
         return unit
     unit.active = active
