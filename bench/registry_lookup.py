@@ -27,8 +27,9 @@ import asyncpg
 import httpx
 from _support import RESULTS, cli_env, cores, database_exists, pg_url, recreate_database, run_cli
 
+from dinhdanh.platform.auth import Scope
 from dinhdanh.platform.kv import RedisKV
-from dinhdanh.platform.sessions import SessionStore
+from dinhdanh.platform.sessions import SessionStore, staff_payload
 
 DB = "dinhdanh_bench"
 LOOKUP_SQL = "SELECT * FROM citizens WHERE personal_id = $1"
@@ -74,13 +75,7 @@ async def staff_cookie() -> str:
     data = await store.create(
         "00000000-0000-0000-0000-00000000beef",
         ip="127.0.0.1",
-        extra={
-            "verified": True,
-            "roles": ["officer"],
-            "unit": "BCA",
-            "name": "Bench",
-            "scope": ["all", None, None],
-        },
+        extra=staff_payload(roles=["officer"], unit="BCA", name="Bench", scope=Scope.everything()),
     )
     await kv.close()
     return data.id

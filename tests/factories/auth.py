@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from dinhdanh.platform.auth import Scope
+from dinhdanh.platform.sessions import staff_payload
 from dinhdanh.platform.web import STAFF_COOKIE
 
 
@@ -22,12 +23,6 @@ async def sign_in_as(
     data = await app.state.staff_sessions.create(
         staff_id,
         ip="203.0.113.7",
-        extra={
-            "verified": True,
-            "roles": list(roles),
-            "unit": unit_code,
-            "name": name,
-            "scope": [scope.level, scope.province_code, scope.commune_code],
-        },
+        extra=staff_payload(roles=list(roles), unit=unit_code, name=name, scope=scope),
     )
     client.cookies.set(STAFF_COOKIE, data.id)

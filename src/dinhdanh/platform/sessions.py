@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from dinhdanh.platform import clock
+from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.kv import KeyValue
 
 
@@ -104,3 +105,32 @@ class SessionStore:
             await self.kv.delete(*(self._key(s) for s in sids))
         await self.kv.delete(self._index(subject))
         return len(sids)
+
+
+def staff_payload(*, roles: list[str], unit: str | None, name: str, scope: Scope) -> dict[str, Any]:
+    """What a verified staff session keeps: read back by `staff_principal`."""
+    return {
+        "verified": True,
+        "roles": roles,
+        "unit": unit,
+        "name": name,
+        "scope": [scope.level, scope.province_code, scope.commune_code],
+    }
+
+
+def staff_principal(data: SessionData, *, client_ip: str | None) -> Principal | None:
+    """The staff principal of a session made with `staff_payload`; None if not verified."""
+    extra = data.extra
+    if not extra.get("verified"):
+        return None
+    level, province, commune = extra["scope"]
+    return Principal(
+        kind="staff",
+        id=data.subject,
+        name=extra.get("name", ""),
+        roles=frozenset(extra.get("roles", ())),
+        unit_code=extra.get("unit"),
+        scope=Scope(level, province, commune),
+        client_ip=client_ip,
+        session_id=data.id,
+    )

@@ -24,7 +24,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dinhdanh.platform import i18n
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.auth import Scope as UnitScope
 from dinhdanh.platform.errors import (
     Conflict,
     Forbidden,
@@ -36,6 +35,7 @@ from dinhdanh.platform.errors import (
 )
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.logging import get_logger
+from dinhdanh.platform.sessions import staff_principal
 
 log = get_logger(__name__)
 access = get_logger("dinhdanh.access")
@@ -268,21 +268,9 @@ async def current_principal(request: Request) -> Principal:
         return principal
     sid = request.state.cookies.get(STAFF_COOKIE)
     data = await request.app.state.staff_sessions.get(sid) if sid else None
-    if data is None or not data.extra.get("verified"):
-        principal = Principal.anonymous(client_ip(request))
-    else:
-        extra = data.extra
-        level, province, commune = extra["scope"]
-        principal = Principal(
-            kind="staff",
-            id=data.subject,
-            name=extra.get("name", ""),
-            roles=frozenset(extra.get("roles", ())),
-            unit_code=extra.get("unit"),
-            scope=UnitScope(level, province, commune),
-            client_ip=client_ip(request),
-            session_id=data.id,
-        )
+    ip = client_ip(request)
+    staff = staff_principal(data, client_ip=ip) if data else None
+    principal = staff or Principal.anonymous(ip)
     request.state.principal = principal
     return principal
 

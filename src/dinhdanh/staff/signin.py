@@ -20,7 +20,7 @@ from dinhdanh.platform.crypto import FieldCipher, token_digest
 from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.ratelimit import RateLimiter
-from dinhdanh.platform.sessions import SessionData, SessionStore
+from dinhdanh.platform.sessions import SessionData, SessionStore, staff_payload
 from dinhdanh.staff.directory import acting_as, audit_staff
 from dinhdanh.staff.models import TOTP_CONTEXT, Staff, Unit
 from dinhdanh.staff.units import scope_for
@@ -254,13 +254,7 @@ async def check_totp(
         str(staff.id),
         ip=attempt.ip,
         agent=attempt.agent,
-        extra={
-            "verified": True,
-            "roles": [staff.role],
-            "unit": unit.code,
-            "name": staff.full_name,
-            "scope": [scope.level, scope.province_code, scope.commune_code],
-        },
+        extra=staff_payload(roles=[staff.role], unit=unit.code, name=staff.full_name, scope=scope),
     )
     staff.last_sign_in_at = clock.now()
     await _record(session, "staff.signed_in", staff, attempt, username=staff.username)
