@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from limits import parse
+from functools import lru_cache
+
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import FixedWindowRateLimiter
 
 from dinhdanh.platform.errors import TooManyRequests
+
+
+@lru_cache(maxsize=32)
+def _parsed(limit: str) -> RateLimitItem:
+    # Parsed once per distinct limit: it is checked on every signed-in staff request.
+    return parse(limit)
 
 
 class RateLimiter:
@@ -24,7 +32,7 @@ class RateLimiter:
 
     async def hit(self, limit: str, *keys: str) -> None:
         """Count one hit; raise TooManyRequests when over the limit."""
-        item = parse(limit)
+        item = _parsed(limit)
         if not await self.limiter.hit(item, *keys):
             retry = {"Retry-After": str(item.get_expiry())}
             raise TooManyRequests(headers=retry)
