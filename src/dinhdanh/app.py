@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
+from dinhdanh.accounts import locks  # noqa: F401  (subscribes to the registry's events)
+from dinhdanh.accounts import pages as account_pages
+from dinhdanh.accounts.service import make_tools
 from dinhdanh.platform import health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp
 from dinhdanh.platform.db import Database, make_engine
@@ -102,6 +105,14 @@ def create_app(
         settings.sms_sink, settings.email_sink, settings.data_dir / "outbox"
     )
     state.templates = web.make_templates()
+    state.account_tools = make_tools(
+        settings=settings,
+        kv=state.kv,
+        hasher=state.hasher,
+        totp=state.totp,
+        cipher=state.cipher,
+        limiter=state.limiter,
+    )
 
     app.add_middleware(web.PlatformMiddleware, secure_cookies=settings.secure_cookies)
     app.add_exception_handler(Problem, web.problem_handler)
@@ -115,6 +126,7 @@ def create_app(
     app.include_router(staff_api.router)
     app.include_router(population_pages.router)
     app.include_router(population_api.router)
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     return app

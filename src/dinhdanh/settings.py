@@ -49,6 +49,20 @@ class Settings(BaseSettings):
     # Requests per signed-in staff member (pages and API alike).
     api_rate_limit: str = "600/minute"
 
+    # Citizen accounts. The web keeps a session like the staff console; the app stays signed
+    # in for long (it asks for the 6-digit passcode on opening) and, as the national app
+    # does, on one device at a time unless this is turned off.
+    citizen_session_ttl_seconds: int = 12 * 3600
+    citizen_session_idle_seconds: int = 30 * 60
+    app_session_ttl_seconds: int = 30 * 24 * 3600
+    app_session_idle_seconds: int = 7 * 24 * 3600
+    app_single_device: bool = True
+    initial_password_hours: int = 72
+    one_time_code_seconds: int = 300
+    # WebAuthn relying party: the host of public_url unless set.
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str = "dinhdanh"
+
     # Outbox sinks: "file" writes under data_dir/outbox; "console" prints.
     sms_sink: Literal["file", "console"] = "file"
     email_sink: Literal["file", "console"] = "file"
@@ -92,6 +106,20 @@ class Settings(BaseSettings):
         if self.outbox_in_process is not None:
             return self.outbox_in_process
         return self.redis_url is None and self.is_sqlite
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying-party id: a registrable domain (the public URL's host)."""
+        if self.webauthn_rp_id:
+            return self.webauthn_rp_id
+        host = self.public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return "localhost" if host in ("127.0.0.1", "::1", "[::1]") else host
+
+    @property
+    def public_origin(self) -> str:
+        """The origin browsers see (scheme, host, port of public_url)."""
+        scheme, rest = self.public_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
 
     def password_hasher(self) -> PasswordHasher:
         """The argon2id hasher with these settings' parameters."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -49,6 +50,7 @@ class Principal:
     scope: Scope = field(default_factory=Scope.nothing)
     client_ip: str | None = None
     session_id: str | None = None
+    citizen_id: uuid.UUID | None = None  # a citizen: their registry id
 
     def has_role(self, *roles: str) -> bool:
         """True when the principal holds any of the roles."""

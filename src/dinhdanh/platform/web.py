@@ -316,7 +316,10 @@ def problem_response(request: Request, problem: Problem) -> Response:
             headers=problem.headers,
         )
     if isinstance(problem, Unauthorized):
-        return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        # Citizens' pages live under /me, the officer console elsewhere: each its sign-in.
+        path = request.url.path
+        login = "/me/login" if path == "/me" or path.startswith("/me/") else "/login"
+        return RedirectResponse(f"{login}?next={quote(path)}", status_code=303)
     return render(request, "base/error.html", status=problem.status, problem=problem.to_dict())
 
 

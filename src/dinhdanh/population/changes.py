@@ -15,6 +15,7 @@ from typing import Any, Final
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dinhdanh.platform import events
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.platform.i18n import N_
@@ -309,6 +310,8 @@ async def record_death(
         revoked += 1
     details = {"place": where, "cards_revoked": revoked}
     await log_change(session, principal, citizen, "death", day, details)
+    # The accounts context locks the e-ID account in this same transaction.
+    await events.publish(session, events.CITIZEN_DIED, actor=principal, citizen_id=citizen.id)
     await audit_citizen(
         session,
         principal,

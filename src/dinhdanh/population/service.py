@@ -6,6 +6,7 @@ them take `session` and `principal` keyword arguments, only flush, and never com
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -321,3 +322,75 @@ async def get_record(
         data={"on_record_of": str(c.id)},
     )
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What another context needs to know of a citizen: who, born when, alive, where, card."""
+
+    id: uuid.UUID
+    personal_id: str
+    family_name: str
+    middle_name: str
+    given_name: str
+    full_name: str
+    birth: BirthDate
+    sex: str
+    status: str
+    home_commune_code: str | None  # permanent residence, else current, else temporary
+    has_valid_card: bool
+    scope_communes: tuple[str | None, str | None, str | None]  # permanent, temporary, current
+
+
+async def identity(
+    *, session: AsyncSession, citizen_id: uuid.UUID | None = None, personal_id: str | None = None
+) -> Identity | None:
+    """A citizen's identity by id or personal ID, unscoped and unaudited: the caller (a
+    service acting for the citizen themselves, or checking its own scope) decides both."""
+    if citizen_id is not None:
+        c = await session.get(Citizen, citizen_id)
+    elif personal_id:
+        c = await session.scalar(select(Citizen).where(Citizen.personal_id == personal_id))
+    else:
+        c = None
+    if c is None:
+        return None
+    today = clock.today()
+    cards = await session.scalars(select(IdCard).where(IdCard.citizen_id == c.id))
+    valid = any(card_status(k, today) == "valid" for k in cards)
+    return Identity(
+        id=c.id,
+        personal_id=c.personal_id,
+        family_name=c.family_name,
+        middle_name=c.middle_name,
+        given_name=c.given_name,
+        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
+        birth=birth_of(c),
+        sex=c.sex,
+        status=c.status,
+        home_commune_code=(
+            c.permanent_commune_code or c.current_commune_code or c.temporary_commune_code
+        ),
+        has_valid_card=valid,
+        scope_communes=(
+            c.permanent_commune_code,
+            c.temporary_commune_code,
+            c.current_commune_code,
+        ),
+    )
+
+
+def identity_in_scope(who: Identity, scope: Scope) -> bool:
+    """True when the citizen lives (any of the three residences) inside the scope."""
+    return any(covers_commune(scope, code) for code in who.scope_communes if code)
+
+
+async def own_record(
+    *, session: AsyncSession, principal: Principal, citizen_id: uuid.UUID
+) -> CitizenRecord:
+    """The citizen's own full record, as they see it in their account (no unit scope)."""
+    return await get_record(
+        session=session,
+        principal=dataclasses.replace(principal, scope=Scope.everything()),
+        citizen_id=citizen_id,
+    )

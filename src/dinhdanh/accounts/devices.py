@@ -1,0 +1,98 @@
+"""Devices: the name of the browser or phone behind a session, and where it connects from.
+
+The device name comes from the User-Agent through `ua-parser` (its rules ship with the
+package); the place from the address through `geoip2fast`, whose country data file ships
+with the package too: nothing is looked up online.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import cache
+from typing import Final
+
+from geoip2fast import GeoIP2Fast
+from ua_parser import parse
+
+from dinhdanh.platform.crypto import token_digest
+from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.sessions import SessionData
+
+LOCAL: Final = "local"
+
+
+def device_name(agent: str, *, app_device: str = "") -> str:
+    """'Chrome on Linux', or the name the app sent for its phone; at most 60 characters."""
+    if app_device:
+        return " ".join(app_device.split())[:60]
+    if not agent:
+        return N_("Unknown device")
+    parsed = parse(agent[:500])
+    browser = parsed.user_agent.family if parsed.user_agent else ""
+    system = parsed.os.family if parsed.os else ""
+    if browser and system and system != "Other":
+        return f"{browser} / {system}"[:60]
+    return (browser or system or agent.split("/", 1)[0])[:60]
+
+
+@cache
+def _geoip() -> GeoIP2Fast:
+    return GeoIP2Fast(verbose=False)
+
+
+def place_code(ip: str | None) -> str:
+    """An ISO country code for a public address, 'local' for a private one, '' if unknown."""
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    if address.is_private or address.is_loopback or address.is_link_local:
+        return LOCAL
+    found = _geoip().lookup(ip)
+    code = getattr(found, "country_code", "") or ""
+    return code if len(code) == 2 and code.isalpha() else ""
+
+
+_COUNTRIES: Final = {"VN": N_("Viet Nam"), LOCAL: N_("Local network"), "": N_("Unknown place")}
+
+
+def place_label(code: str) -> str:
+    """The place as shown to the holder, in their language."""
+    return gettext(_COUNTRIES[code]) if code in _COUNTRIES else code
+
+
+@dataclass(frozen=True)
+class Device:
+    """One signed-in session as the holder sees it."""
+
+    handle: str
+    name: str
+    channel: str
+    place: str
+    ip: str
+    created: float
+    last_seen: float
+    current: bool
+
+
+def session_handle(data: SessionData) -> str:
+    """An opaque name for a session that pages can show (never the session id itself)."""
+    return token_digest(data.id)[:20]
+
+
+def as_device(data: SessionData, *, current_sid: str | None) -> Device:
+    """A session as a device row."""
+    extra = data.extra
+    return Device(
+        handle=session_handle(data),
+        name=extra.get("dev", "") or gettext(N_("Unknown device")),
+        channel=extra.get("ch", "web"),
+        place=place_label(extra.get("pl", "")),
+        ip=data.ip or "",
+        created=data.created,
+        last_seen=data.last_seen,
+        current=data.id == current_sid,
+    )

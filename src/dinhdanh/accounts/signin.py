@@ -1,0 +1,444 @@
+"""Citizen sign-in: personal ID and password, then a second factor where the account has
+one, then a fresh session on the web or in the app.
+
+The steps keep their state in a short pending session whose id the browser (cookie) or the
+app (bearer token) holds; the session id changes at every step. Failures are returned,
+not raised, so that their audit events commit with the request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.accounts.devices import device_name, place_code
+from dinhdanh.accounts.models import TOTP_CONTEXT, Account, Passkey, RecoveryCode
+from dinhdanh.accounts.service import (
+    AccountTools,
+    audit_account,
+    find_account,
+    get_account,
+    initial_password_expired,
+)
+from dinhdanh.platform import audit, clock, outbox
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.crypto import token_digest
+from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
+from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.sessions import SessionData
+from dinhdanh.population import personal_id as pid_rules
+
+PENDING_SECONDS: Final = 300
+# Session stages: waiting for the new password ("change"), for a second factor ("mfa"),
+# signed in but locked ("locked", may unlock), signed in ("ok").
+CHANGE, MFA, LOCKED, OK = "change", "mfa", "locked", "ok"
+
+
+@dataclass
+class Attempt:
+    """Where a sign-in attempt comes from."""
+
+    ip: str | None
+    agent: str = ""
+    channel: str = "web"  # or "app"
+    app_device: str = ""  # the phone's name the app sends
+
+    @property
+    def device(self) -> str:
+        """The device's display name."""
+        return device_name(self.agent, app_device=self.app_device)
+
+
+@dataclass
+class Outcome:
+    """A step's result: the session to hand to the client (its stage says what comes
+    next), or the problem to show."""
+
+    session: SessionData | None = None
+    problem: Problem | None = None
+    account: Account | None = None
+    methods: list[str] = field(default_factory=list)
+    restart: bool = False  # the pending sign-in is gone: start again from the password
+
+    @property
+    def stage(self) -> str | None:
+        """What comes next: change, mfa, locked or ok."""
+        return self.session.extra.get("st") if self.session else None
+
+
+def bad_credentials() -> Unauthorized:
+    """The one answer for an unknown personal ID and a wrong password."""
+    return Unauthorized(
+        N_("The personal ID or password is incorrect."), type="invalid-credentials", status=401
+    )
+
+
+def _expired_sign_in() -> Unauthorized:
+    return Unauthorized(
+        N_("Your sign-in has expired. Enter your personal ID and password again."),
+        type="sign-in-expired",
+    )
+
+
+def wrong_code() -> Unauthorized:
+    """A wrong, used or expired second-factor code."""
+    return Unauthorized(
+        N_("The code is not correct, or it was already used."), type="invalid-code", status=401
+    )
+
+
+def _anonymous(attempt: Attempt) -> Principal:
+    return Principal.anonymous(attempt.ip)
+
+
+def citizen_actor(account: Account, *, ip: str | None, session_id: str | None = None) -> Principal:
+    """The principal of the holder acting on their own account."""
+    return Principal(
+        kind="citizen",
+        id=str(account.id),
+        citizen_id=account.citizen_id,
+        roles=frozenset({"citizen"}),
+        client_ip=ip,
+        session_id=session_id,
+    )
+
+
+async def _failed(
+    session: AsyncSession, account: Account | None, attempt: Attempt, step: str, reason: str
+) -> None:
+    data = {"step": step, "reason": reason, "channel": attempt.channel}
+    if account is None:
+        await audit.record(
+            session,
+            actor=_anonymous(attempt),
+            action="account.sign_in_failed",
+            subject_type="account",
+            data=data,
+        )
+    else:
+        await audit_account(
+            session, citizen_actor(account, ip=attempt.ip), "account.sign_in_failed", account, data
+        )
+
+
+async def methods_of(
+    session: AsyncSession, account: Account, *, unlocking: bool = False
+) -> list[str]:
+    """The second factors the account can use now: totp, passkey, sms, recovery. Unlocking
+    also accepts a code to the registered phone (every account has one)."""
+    methods = []
+    if account.totp_secret_enc:
+        methods.append("totp")
+    if await session.scalar(
+        Passkey.__table__.select().where(Passkey.account_id == account.id).limit(1)
+    ):
+        methods.append("passkey")
+    if account.sms_otp or unlocking:
+        methods.append("sms")
+    if methods and await session.scalar(
+        RecoveryCode.__table__.select()
+        .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
+        .limit(1)
+    ):
+        methods.append("recovery")
+    return methods
+
+
+async def _replace(
+    tools: AccountTools,
+    previous: SessionData | None,
+    account: Account,
+    attempt: Attempt,
+    extra: dict[str, Any],
+) -> SessionData:
+    """A new session (new id) for the next step; the previous one ends."""
+    if previous is not None:
+        await tools.sessions_for(attempt.channel).destroy(previous)
+    return await tools.sessions_for(attempt.channel).create(
+        str(account.id), ip=attempt.ip, agent="", extra=extra
+    )
+
+
+def _pending(account: Account, stage: str, **more: Any) -> dict[str, Any]:
+    return {"st": stage, "a": str(account.id), "at": clock.now().timestamp(), **more}
+
+
+async def check_password(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    personal_id: str,
+    password: str,
+    attempt: Attempt,
+    previous_sid: str | None = None,
+) -> Outcome:
+    """Step 1: personal ID and password (or the initial password from the SMS)."""
+    await tools.limiter.hit(tools.settings.login_rate_limit, "citizen-login", attempt.ip or "-")
+    username = "".join((personal_id or "").split())[:12]
+    try:
+        await tools.guard.check(username, attempt.ip)
+    except TooManyRequests as locked_out:
+        account = await find_account(session, username) if username.isdigit() else None
+        await _failed(session, account, attempt, "password", "locked_out")
+        return Outcome(problem=locked_out)
+    account = await find_account(session, username) if username.isdigit() else None
+    matches, rehash = await tools.hasher.verify(
+        account.password_hash if account else None, password or ""
+    )
+    if not matches or account is None:
+        await tools.guard.failed(username, attempt.ip)
+        await _failed(
+            session, account, attempt, "password", "unknown" if account is None else "bad_password"
+        )
+        return Outcome(problem=bad_credentials())
+    if initial_password_expired(account):
+        await _failed(session, account, attempt, "password", "initial_expired")
+        return Outcome(
+            problem=Unauthorized(
+                N_("Your initial password has expired. Ask the police office to send a new one."),
+                type="initial-password-expired",
+                status=401,
+            )
+        )
+    await tools.guard.succeeded(username)
+    if rehash:
+        account.password_hash = await tools.hasher.hash(password)
+    previous = await tools.sessions_for(attempt.channel).get(previous_sid, touch=False)
+    if account.status == "pending":
+        pending = await _replace(tools, previous, account, attempt, _pending(account, CHANGE))
+        return Outcome(session=pending, account=account)
+    # A locked account always needs a second factor (a code to the phone at least): the
+    # holder unlocks with password and second factor.
+    methods = await methods_of(session, account, unlocking=account.locked)
+    if methods:
+        pending = await _replace(tools, previous, account, attempt, _pending(account, MFA))
+        return Outcome(session=pending, account=account, methods=methods)
+    done = await complete(
+        session, tools=tools, account=account, attempt=attempt, previous=previous, method="password"
+    )
+    return Outcome(session=done, account=account)
+
+
+async def pending_sign_in(
+    session: AsyncSession, tools: AccountTools, sid: str | None, channel: str, stage: str
+) -> tuple[SessionData, Account] | None:
+    """The open pending step `stage` of this session id and its account."""
+    data = await tools.sessions_for(channel).get(sid) if sid else None
+    if data is None or data.extra.get("st") != stage:
+        return None
+    if clock.now().timestamp() - float(data.extra.get("at", 0)) > PENDING_SECONDS:
+        await tools.sessions_for(channel).destroy(data)
+        return None
+    return data, await get_account(session, data.extra["a"])
+
+
+async def send_sign_in_code(
+    session: AsyncSession, *, tools: AccountTools, sid: str | None, channel: str
+) -> Account:
+    """Send the sign-in (or unlock) code by SMS to the registered phone."""
+    found = await pending_sign_in(session, tools, sid, channel, MFA)
+    if found is None:
+        raise _expired_sign_in()
+    _, account = found
+    code = await tools.codes.issue("signin", str(account.id))
+    await outbox.enqueue(
+        session,
+        channel="sms",
+        recipient=account.phone,
+        body=gettext(
+            "dinhdanh: your sign-in code is %(code)s. It expires in 5 minutes. "
+            "Never tell it to anyone, police included.",
+            code=code,
+        ),
+    )
+    await audit_account(
+        session, citizen_actor(account, ip=None), "account.sign_in_code_sent", account
+    )
+    return account
+
+
+async def _check_factor(
+    session: AsyncSession, tools: AccountTools, account: Account, method: str, value: str
+) -> bool:
+    subject = str(account.id)
+    if method == "totp" and account.totp_secret_enc:
+        from_cipher = tools.cipher.decrypt(account.totp_secret_enc, context=TOTP_CONTEXT)
+        return await tools.totp.verify(from_cipher, value, subject=f"citizen:{subject}")
+    if method == "sms":
+        return await tools.codes.verify("signin", subject, value)
+    if method == "recovery":
+        return await use_recovery_code(session, account, value)
+    return False
+
+
+async def use_recovery_code(session: AsyncSession, account: Account, value: str) -> bool:
+    """Spend one unused recovery code of the account; True when it matched."""
+    digest = token_digest(normalise_recovery_code(value))
+    code = await session.scalar(
+        RecoveryCode.__table__.select()
+        .where(
+            RecoveryCode.account_id == account.id,
+            RecoveryCode.code_digest == digest,
+            RecoveryCode.used_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if code is None:
+        return False
+    await session.execute(
+        RecoveryCode.__table__.update()
+        .where(RecoveryCode.id == code.id)
+        .values(used_at=clock.now())
+    )
+    return True
+
+
+def normalise_recovery_code(value: str) -> str:
+    """Recovery codes are read aloud and typed: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
+
+
+async def check_second_factor(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    sid: str | None,
+    method: str,
+    value: str,
+    attempt: Attempt,
+) -> Outcome:
+    """Step 2: a TOTP code, an SMS code or a recovery code (passkeys go through
+    `passkeys.finish_sign_in`, which ends in `after_second_factor` too)."""
+    found = await pending_sign_in(session, tools, sid, attempt.channel, MFA)
+    if found is None:
+        return Outcome(problem=_expired_sign_in(), restart=True)
+    pending, account = found
+    key = account.personal_id
+    try:
+        await tools.code_guard.check(key, attempt.ip)
+    except TooManyRequests as locked_out:
+        await tools.sessions_for(attempt.channel).destroy(pending)
+        await _failed(session, account, attempt, method, "locked_out")
+        return Outcome(problem=locked_out, restart=True)
+    if not await _check_factor(session, tools, account, method, value):
+        await tools.code_guard.failed(key, attempt.ip)
+        await _failed(session, account, attempt, method, "bad_code")
+        return Outcome(
+            problem=wrong_code(),
+            account=account,
+            methods=await methods_of(session, account, unlocking=account.locked),
+        )
+    await tools.code_guard.succeeded(key)
+    return await after_second_factor(
+        session, tools=tools, pending=pending, account=account, attempt=attempt, method=method
+    )
+
+
+async def after_second_factor(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    pending: SessionData | None,
+    account: Account,
+    attempt: Attempt,
+    method: str,
+) -> Outcome:
+    """Both factors are good: signed in, or (locked account) at the unlock question."""
+    if account.locked:
+        locked = await _replace(
+            tools, pending, account, attempt, _pending(account, LOCKED, m=method)
+        )
+        return Outcome(session=locked, account=account)
+    done = await complete(
+        session, tools=tools, account=account, attempt=attempt, previous=pending, method=method
+    )
+    return Outcome(session=done, account=account)
+
+
+async def complete(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    account: Account,
+    attempt: Attempt,
+    previous: SessionData | None,
+    method: str,
+) -> SessionData:
+    """Open the signed-in session (a new id). In the app, by default, the other app
+    devices are signed out: one app device at a time, as the national app does."""
+    store = tools.sessions_for(attempt.channel)
+    if previous is not None:
+        await store.destroy(previous)
+    ended = 0
+    if attempt.channel == "app" and tools.settings.app_single_device:
+        ended = await store.destroy_all(str(account.id))
+    place = place_code(attempt.ip)
+    data = await store.create(
+        str(account.id),
+        ip=attempt.ip,
+        extra={
+            "st": OK,
+            "c": str(account.citizen_id),
+            "lvl": account.level,
+            "ch": attempt.channel,
+            "dev": attempt.device,
+            "pl": place,
+        },
+    )
+    account.last_sign_in_at = clock.now()
+    await audit_account(
+        session,
+        citizen_actor(account, ip=attempt.ip, session_id=data.id),
+        "account.signed_in",
+        account,
+        {
+            "method": method,
+            "channel": attempt.channel,
+            "device": attempt.device,
+            "place": place,
+            "other_app_devices_signed_out": ended,
+        },
+    )
+    return data
+
+
+def principal_of(data: SessionData, *, ip: str | None) -> Principal | None:
+    """The citizen principal of a signed-in session; None for a pending one."""
+    if data.extra.get("st") != OK:
+        return None
+    return Principal(
+        kind="citizen",
+        id=data.subject,
+        citizen_id=uuid.UUID(data.extra["c"]),
+        roles=frozenset({"citizen", f"level{data.extra.get('lvl', 1)}"}),
+        client_ip=ip,
+        session_id=data.id,
+    )
+
+
+async def sign_out(
+    session: AsyncSession, *, tools: AccountTools, sid: str | None, channel: str, ip: str | None
+) -> None:
+    """End the caller's session (recorded when it was a signed-in one)."""
+    store = tools.sessions_for(channel)
+    data = await store.get(sid, touch=False) if sid else None
+    if data is None:
+        return
+    await store.destroy(data)
+    if data.extra.get("st") == OK:
+        account = await get_account(session, data.subject)
+        await audit_account(
+            session,
+            citizen_actor(account, ip=ip),
+            "account.signed_out",
+            account,
+            {"channel": channel},
+        )
+
+
+def masked(personal_id: str) -> str:
+    """The personal ID as logs and notices show it."""
+    return pid_rules.mask(personal_id)
