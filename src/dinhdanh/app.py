@@ -15,7 +15,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
 from dinhdanh.accounts import locks  # noqa: F401  (subscribes to the registry's events)
+from dinhdanh.accounts import api as account_api
+from dinhdanh.accounts import device_pages, officer_api, officer_pages, profile_pages
 from dinhdanh.accounts import pages as account_pages
+from dinhdanh.accounts import recovery_pages, security_pages
 from dinhdanh.accounts.service import make_tools
 from dinhdanh.platform import health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp
@@ -127,6 +130,13 @@ def create_app(
     app.include_router(population_pages.router)
     app.include_router(population_api.router)
     app.include_router(account_pages.router)
+    app.include_router(security_pages.router)
+    app.include_router(device_pages.router)
+    app.include_router(profile_pages.router)
+    app.include_router(recovery_pages.router)
+    app.include_router(officer_pages.router)
+    app.include_router(officer_api.router)
+    app.include_router(account_api.router)
     app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     return app

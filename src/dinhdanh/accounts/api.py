@@ -1,0 +1,7 @@
+"""The app's JSON API (the app channel): sign-in, account, security, devices, lock, profile, activity."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,7 @@
+"""The holder's devices and contact pages: sessions, sign-out of one or all, phone and e-mail change, panic lock."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
