@@ -14,11 +14,17 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from swagger_ui_bundle import swagger_ui_path
 
-from dinhdanh.accounts import locks  # noqa: F401  (subscribes to the registry's events)
 from dinhdanh.accounts import api as account_api
-from dinhdanh.accounts import device_pages, officer_api, officer_pages, profile_pages
+from dinhdanh.accounts import (
+    device_pages,
+    locks,  # noqa: F401  (subscribes to the registry's events)
+    officer_api,
+    officer_pages,
+    profile_pages,
+    recovery_pages,
+    security_pages,
+)
 from dinhdanh.accounts import pages as account_pages
-from dinhdanh.accounts import recovery_pages, security_pages
 from dinhdanh.accounts.service import make_tools
 from dinhdanh.platform import health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp

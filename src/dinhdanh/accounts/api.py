@@ -1,4 +1,4 @@
-"""The app's JSON API (the app channel): sign-in, account, security, devices, lock, profile, activity."""
+"""The app's JSON API (the app channel): sign-in, account, security, devices, lock, activity."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The holder's devices and contact pages: sessions, sign-out of one or all, phone and e-mail change, panic lock."""
+"""The holder's devices and contact pages: sessions, phone and e-mail change, panic lock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The officer's account pages: look-up in the unit, lock and unlock with a legal reason, new initial password, end sessions."""
+"""The officer's account pages: look-up, lock and unlock, new initial password, sessions."""
 
 from __future__ import annotations
 
