@@ -26,7 +26,7 @@ from dinhdanh.accounts import (
 )
 from dinhdanh.accounts import pages as account_pages
 from dinhdanh.accounts.service import make_tools
-from dinhdanh.platform import health, web
+from dinhdanh.platform import demo_inbox, health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
@@ -131,6 +131,7 @@ def create_app(
     app.add_exception_handler(Exception, web.unhandled_handler)
 
     app.include_router(health.router)
+    app.include_router(demo_inbox.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_api.router)
     app.include_router(population_pages.router)

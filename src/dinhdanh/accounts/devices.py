@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import cache
-from typing import Final
+from typing import Any, Final
 
 from geoip2fast import GeoIP2Fast
 from ua_parser import parse
@@ -96,3 +96,22 @@ def as_device(data: SessionData, *, current_sid: str | None) -> Device:
         last_seen=data.last_seen,
         current=data.id == current_sid,
     )
+
+
+async def list_devices(tools: Any, account_id: str, *, current_sid: str | None) -> list[Device]:
+    """The account's signed-in sessions, web and app, most recently used first."""
+    sessions = []
+    for store in (tools.web_sessions, tools.app_sessions):
+        sessions += [s for s in await store.list_for(account_id) if s.extra.get("st") == "ok"]
+    sessions.sort(key=lambda s: s.last_seen, reverse=True)
+    return [as_device(s, current_sid=current_sid) for s in sessions]
+
+
+async def end_device(tools: Any, account_id: str, handle: str) -> SessionData | None:
+    """End the session named `handle`; the ended session, or None if there was none."""
+    for store in (tools.web_sessions, tools.app_sessions):
+        for data in await store.list_for(account_id):
+            if session_handle(data) == handle:
+                await store.destroy(data)
+                return data
+    return None

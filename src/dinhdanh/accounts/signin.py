@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.devices import device_name, place_code
@@ -72,7 +73,10 @@ class Outcome:
 def bad_credentials() -> Unauthorized:
     """The one answer for an unknown personal ID and a wrong password."""
     return Unauthorized(
-        N_("The personal ID or password is incorrect."), type="invalid-credentials", status=401
+        N_("The personal ID or password is incorrect."),
+        type="invalid-credentials",
+        status=401,
+        title=N_("Sign-in failed."),
     )
 
 
@@ -86,7 +90,10 @@ def _expired_sign_in() -> Unauthorized:
 def wrong_code() -> Unauthorized:
     """A wrong, used or expired second-factor code."""
     return Unauthorized(
-        N_("The code is not correct, or it was already used."), type="invalid-code", status=401
+        N_("The code is not correct, or it was already used."),
+        type="invalid-code",
+        status=401,
+        title=N_("Wrong code."),
     )
 
 
@@ -132,14 +139,12 @@ async def methods_of(
     methods = []
     if account.totp_secret_enc:
         methods.append("totp")
-    if await session.scalar(
-        Passkey.__table__.select().where(Passkey.account_id == account.id).limit(1)
-    ):
+    if await session.scalar(select(Passkey.id).where(Passkey.account_id == account.id).limit(1)):
         methods.append("passkey")
     if account.sms_otp or unlocking:
         methods.append("sms")
     if methods and await session.scalar(
-        RecoveryCode.__table__.select()
+        select(RecoveryCode.id)
         .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
         .limit(1)
     ):
@@ -260,9 +265,10 @@ async def send_sign_in_code(
     return account
 
 
-async def _check_factor(
+async def check_factor(
     session: AsyncSession, tools: AccountTools, account: Account, method: str, value: str
 ) -> bool:
+    """True when `value` is a good TOTP, SMS or recovery code of the account (spent once)."""
     subject = str(account.id)
     if method == "totp" and account.totp_secret_enc:
         from_cipher = tools.cipher.decrypt(account.totp_secret_enc, context=TOTP_CONTEXT)
@@ -277,23 +283,18 @@ async def _check_factor(
 async def use_recovery_code(session: AsyncSession, account: Account, value: str) -> bool:
     """Spend one unused recovery code of the account; True when it matched."""
     digest = token_digest(normalise_recovery_code(value))
-    code = await session.scalar(
-        RecoveryCode.__table__.select()
+    # One UPDATE decides: of two requests racing with the same code, only one spends it.
+    spent = await session.execute(
+        update(RecoveryCode)
         .where(
             RecoveryCode.account_id == account.id,
             RecoveryCode.code_digest == digest,
             RecoveryCode.used_at.is_(None),
         )
-        .with_for_update()
-    )
-    if code is None:
-        return False
-    await session.execute(
-        RecoveryCode.__table__.update()
-        .where(RecoveryCode.id == code.id)
         .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
     )
-    return True
+    return bool(spent.rowcount)  # type: ignore[attr-defined]
 
 
 def normalise_recovery_code(value: str) -> str:
@@ -323,7 +324,7 @@ async def check_second_factor(
         await tools.sessions_for(attempt.channel).destroy(pending)
         await _failed(session, account, attempt, method, "locked_out")
         return Outcome(problem=locked_out, restart=True)
-    if not await _check_factor(session, tools, account, method, value):
+    if not await check_factor(session, tools, account, method, value):
         await tools.code_guard.failed(key, attempt.ip)
         await _failed(session, account, attempt, method, "bad_code")
         return Outcome(

@@ -62,3 +62,12 @@ def now() -> dt.datetime:
 def today() -> dt.date:
     """Today's date (Vietnam) from the installed clock."""
     return clock.today()
+
+
+def local_time(at: dt.datetime | float | None) -> str:
+    """A moment (datetime or epoch seconds) in Vietnam time, as pages show it."""
+    if at is None:
+        return "—"
+    if not isinstance(at, dt.datetime):
+        at = dt.datetime.fromtimestamp(at, dt.UTC)
+    return at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")

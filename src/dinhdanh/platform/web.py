@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dinhdanh.platform import i18n
+from dinhdanh.platform import clock, i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import (
     Conflict,
@@ -155,6 +155,7 @@ def make_templates() -> Environment:
         enable_async=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["local_time"] = clock.local_time
     return env
 
 

@@ -54,3 +54,16 @@ class HeadChangeIn(BaseModel):
     former_head_relation: str = Field(
         "", max_length=20, description="the former head's new relation (default 'other')"
     )
+
+
+class CardRevokeIn(BaseModel):
+    """A valid card revoked or seized; the holder's e-ID account locks with it."""
+
+    reason: Literal["revoked", "seized"]
+    note: str = Field(max_length=500, description="the grounds: decision or seizure record")
+
+
+class CardRestoreIn(BaseModel):
+    """A seized card handed back to its holder."""
+
+    note: str = Field("", max_length=500)

@@ -61,7 +61,6 @@ LABELS: Final[dict[str, Any]] = {
         "disabled": N_("Disabled"),
         "invited": N_("Invited (set-up not finished)"),
     },
-    "local_time": audit_log.local_time,
 }
 
 

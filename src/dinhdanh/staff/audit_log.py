@@ -268,12 +268,3 @@ async def search_audit(
     rows = rows[:limit]
     entries = await _as_seen_by(session, rows, reader.scope)
     return AuditPage(entries, rows[-1].id if more and rows else None)
-
-
-def local_time(at: dt.datetime | float | None) -> str:
-    """A moment (datetime or epoch seconds) in Vietnam time, as pages show it."""
-    if at is None:
-        return "—"
-    if not isinstance(at, dt.datetime):
-        at = dt.datetime.fromtimestamp(at, dt.UTC)
-    return at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")

@@ -23,7 +23,7 @@ from dinhdanh.platform.web import (
     safe_next,
     submit,
 )
-from dinhdanh.staff import admin_pages, audit_log, invitations, signin
+from dinhdanh.staff import admin_pages, invitations, signin
 from dinhdanh.staff.actions import attempt_of, set_staff_cookie, sign_out
 from dinhdanh.staff.models import Staff
 from dinhdanh.staff.signin import SignInTools
@@ -258,7 +258,6 @@ async def my_sessions(request: Request, principal: StaffMember, done: str = "") 
         "staff/account_sessions.html",
         sessions=[(signin.session_handle(s), s) for s in sessions],
         current=principal.session_id,
-        local_time=audit_log.local_time,
         done=done == "ended",
     )
 

@@ -1,0 +1,185 @@
+"""Forgotten password: personal ID, a one-time code to the registered phone, then a second
+factor, then a new password. Never by an e-mail link alone; an account without a second
+factor is reset at the police office (an officer sends a new initial password).
+
+The steps share a short-lived reset state in the key-value store, named by a random token
+the browser keeps in a cookie (the app keeps it as its bearer). An unknown personal ID gets
+a state too, so the answers do not tell whether an account exists.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Final
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.accounts import signin
+from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.service import (
+    AccountTools,
+    audit_account,
+    check_new_secrets,
+    check_passwords_match,
+    end_all_sessions,
+    find_account,
+    get_account,
+)
+from dinhdanh.platform import clock, outbox
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.errors import TooManyRequests, Unauthorized
+from dinhdanh.platform.i18n import N_, gettext
+
+RESET_SECONDS: Final = 600
+CODE, FACTOR, NEW_PASSWORD, OFFICE = "code", "factor", "password", "office"
+
+
+@dataclass
+class ResetState:
+    """Where a reset stands: its step, and the account (None for an unknown ID)."""
+
+    token: str
+    step: str
+    account_id: str | None
+
+
+def _key(token: str) -> str:
+    return f"reset:{token}"
+
+
+async def _save(tools: AccountTools, state: ResetState) -> None:
+    payload = orjson.dumps([state.step, state.account_id])
+    await tools.kv.set(_key(state.token), payload, ttl=RESET_SECONDS)
+
+
+async def load(tools: AccountTools, token: str | None) -> ResetState | None:
+    """The reset state of a token, if still open."""
+    if not token or len(token) > 64:
+        return None
+    raw = await tools.kv.get(_key(token))
+    if raw is None:
+        return None
+    step, account_id = orjson.loads(raw)
+    return ResetState(token, step, account_id)
+
+
+def expired() -> Unauthorized:
+    """The reset is gone (time, or too many wrong codes): start again."""
+    return Unauthorized(
+        N_("This password reset has expired. Start again."), type="reset-expired", status=400
+    )
+
+
+def _actor(account: Account, ip: str | None) -> Principal:
+    return signin.citizen_actor(account, ip=ip)
+
+
+async def start(
+    session: AsyncSession, *, tools: AccountTools, personal_id: str, ip: str | None
+) -> ResetState:
+    """Step 1: a code by SMS to the registered phone, if an active account has this ID."""
+    await tools.limiter.hit(tools.settings.login_rate_limit, "reset", ip or "-")
+    username = "".join((personal_id or "").split())[:12]
+    account = await find_account(session, username) if username.isdigit() else None
+    usable = account is not None and account.status == "active"
+    state = ResetState(secrets.token_urlsafe(24), CODE, str(account.id) if usable else None)
+    if usable and account is not None:
+        try:
+            code = await tools.codes.issue("reset", str(account.id))
+        except TooManyRequests:
+            code = None  # a code went out seconds ago: that one still works
+        if code is not None:
+            await outbox.enqueue(
+                session,
+                channel="sms",
+                recipient=account.phone,
+                body=gettext(
+                    "dinhdanh: the code to reset your e-ID password is %(code)s. It expires in "
+                    "5 minutes. Did not ask? Ignore this message; your password is unchanged.",
+                    code=code,
+                ),
+            )
+        await audit_account(session, _actor(account, ip), "account.password_reset_started", account)
+    await _save(tools, state)
+    return state
+
+
+async def check_code(
+    session: AsyncSession, *, tools: AccountTools, state: ResetState, code: str, ip: str | None
+) -> tuple[ResetState, list[str]]:
+    """Step 2: the SMS code; then the second factors the account can use (none: office)."""
+    if state.step != CODE:
+        raise expired()
+    subject = state.account_id or f"unknown:{state.token}"
+    await tools.code_guard.check(f"reset:{subject}", ip)
+    ok = state.account_id is not None and await tools.codes.verify("reset", subject, code)
+    if not ok:
+        await tools.code_guard.failed(f"reset:{subject}", ip)
+        raise signin.wrong_code()
+    account = await get_account(session, subject)
+    methods = [m for m in await signin.methods_of(session, account) if m not in ("sms",)]
+    state.step = FACTOR if methods else OFFICE
+    await _save(tools, state)
+    return state, methods
+
+
+async def check_factor(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    state: ResetState,
+    method: str,
+    value: str,
+    ip: str | None,
+) -> ResetState:
+    """Step 3: a TOTP code or a recovery code (the SMS code was the first factor)."""
+    if state.step != FACTOR or state.account_id is None:
+        raise expired()
+    account = await get_account(session, state.account_id)
+    key = f"reset:{account.id}"
+    await tools.code_guard.check(key, ip)
+    if method not in ("totp", "recovery") or not await signin.check_factor(
+        session, tools, account, method, value
+    ):
+        await tools.code_guard.failed(key, ip)
+        raise signin.wrong_code()
+    await tools.code_guard.succeeded(key)
+    state.step = NEW_PASSWORD
+    await _save(tools, state)
+    return state
+
+
+async def set_password(
+    session: AsyncSession,
+    *,
+    tools: AccountTools,
+    state: ResetState,
+    password: str,
+    again: str,
+    ip: str | None,
+) -> Account:
+    """Step 4: the new password; every session ends and the holder is told by SMS."""
+    if state.step != NEW_PASSWORD or state.account_id is None:
+        raise expired()
+    account = await get_account(session, state.account_id)
+    check_passwords_match(password, again)
+    await check_new_secrets(session, account, password=password, passcode=None)
+    account.password_hash = await tools.hasher.hash(password)
+    account.password_changed_at = clock.now()
+    ended = await end_all_sessions(tools, account)
+    await tools.guard.unlock(account.personal_id)
+    await tools.kv.delete(_key(state.token))
+    await outbox.enqueue(
+        session,
+        channel="sms",
+        recipient=account.phone,
+        body=gettext(
+            "dinhdanh: the password of your e-ID account was reset. Not you? Lock it now."
+        ),
+    )
+    await audit_account(
+        session, _actor(account, ip), "account.password_reset", account, {"sessions_ended": ended}
+    )
+    return account
