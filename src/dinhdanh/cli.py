@@ -1,4 +1,5 @@
-"""The `dinhdanh` command line: serve, migrate, worker, demo, population, staff, audit."""
+"""The `dinhdanh` command line: serve, migrate, worker, demo, population, staff, accounts,
+audit."""
 
 from __future__ import annotations
 
@@ -16,16 +17,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
+from dinhdanh.accounts import service as account_service
 from dinhdanh.migrations.runner import upgrade
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.credentials import Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.jobs import run_background_jobs
+from dinhdanh.platform.kv import make_kv
 from dinhdanh.platform.logging import configure_logging
 from dinhdanh.platform.notify import make_notifier
+from dinhdanh.platform.ratelimit import RateLimiter
 from dinhdanh.population import demo as population_demo
 from dinhdanh.population import io as population_io
+from dinhdanh.population import personal_id as pid_rules
 from dinhdanh.population.models import Citizen
 from dinhdanh.settings import Settings
 from dinhdanh.staff import service as staff_service
@@ -38,8 +44,10 @@ population_app = typer.Typer(
 )
 staff_app = typer.Typer(help="Manage staff from the command line.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Manage citizens' e-ID accounts.", no_args_is_help=True)
 app.add_typer(population_app, name="population")
 app.add_typer(staff_app, name="staff")
+app.add_typer(accounts_app, name="accounts")
 app.add_typer(audit_app, name="audit")
 console = Console()
 T = TypeVar("T")
@@ -291,6 +299,57 @@ def staff_create(
         console.print(f"Invitation e-mailed to {email} (queued in the outbox).")
     if created.totp_secret:
         console.print(f"TOTP secret to enrol in an authenticator app: {created.totp_secret}")
+
+
+def _print_problem(problem: Problem) -> None:
+    body = problem.to_dict()
+    console.print(f"[red]{body['title']}", body.get("detail") or "", highlight=False)
+    for error in body.get("errors", []):
+        console.print(f"  {error['field']}: {error['message']}", markup=False)
+
+
+@accounts_app.command("create")
+def accounts_create(
+    personal_id: Annotated[str, typer.Option(help="The citizen's 12-digit personal ID.")],
+    phone: Annotated[str, typer.Option(help="Mobile number the initial password goes to.")],
+    email: Annotated[str, typer.Option(help="E-mail address (optional).")] = "",
+    level: Annotated[int, typer.Option(help="Account level, 1 or 2.")] = 2,
+) -> None:
+    """Create a citizen's account; the single-use initial password goes by SMS (never shown)."""
+
+    async def work(settings: Settings, db: Database) -> tuple[str, str]:
+        await upgrade(db.engine)
+        kv = make_kv(settings.redis_url)
+        try:
+            tools = account_service.make_tools(
+                settings=settings,
+                kv=kv,
+                hasher=settings.password_hasher(),
+                totp=Totp(kv),
+                cipher=settings.field_cipher(),
+                limiter=RateLimiter(settings.redis_url),
+            )
+            async with db.unit_of_work() as session:
+                account = await account_service.create_account(
+                    session=session,
+                    tools=tools,
+                    actor=Principal.system("cli"),
+                    data=account_service.NewAccount(personal_id, phone, email, level),
+                )
+                return account.personal_id, account.phone
+        finally:
+            await kv.close()
+
+    try:
+        pid, to = _run(work)
+    except Problem as problem:
+        _print_problem(problem)
+        raise typer.Exit(1) from problem
+    console.print(f"[green]Created the e-ID account {pid_rules.mask(pid)}.")
+    console.print(
+        f"The initial password went by SMS to {account_service.mask_phone(to)} "
+        "(queued in the outbox); it works once and must be changed at the first sign-in."
+    )
 
 
 @audit_app.command("verify")

@@ -1,7 +1,7 @@
 """Every context's tables, imported in dependency order: the metadata Alembic compares."""
 
 from dinhdanh.accounts import models as account_models  # noqa: F401
-from dinhdanh.platform import audit, outbox  # noqa: F401
+from dinhdanh.platform import audit, idempotency, outbox  # noqa: F401
 from dinhdanh.platform.db import Base
 from dinhdanh.population import models as population_models  # noqa: F401
 from dinhdanh.population import reference  # noqa: F401

@@ -1,7 +1,234 @@
-"""The app's JSON API (the app channel): sign-in, account, security, devices, lock, activity."""
+"""The app's JSON API (the app channel): sign-in, the account, devices and the lock.
+
+The app authenticates with `Authorization: Bearer <token>`, the token a sign-in step
+returns. Requests whose retry could repeat an effect (an SMS, a lock, a change) take an
+`Idempotency-Key` header. Errors are problem+json.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
+
+from dinhdanh.accounts import locks, service, signin
+from dinhdanh.accounts.devices import end_device, list_devices
+from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.schemas import (
+    AccountOut,
+    ActivateIn,
+    DeviceOut,
+    Ended,
+    FactorIn,
+    PasscodeIn,
+    SignInIn,
+    SignInStep,
+)
+from dinhdanh.accounts.signin import CHANGE, LOCKED, Outcome
+from dinhdanh.accounts.web import CurrentCitizen, Tools, attempt_of, bearer
+from dinhdanh.platform import idempotency
+from dinhdanh.platform.crypto import token_digest
+from dinhdanh.platform.errors import Problem, Unauthorized
+from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.sessions import SessionData
+from dinhdanh.platform.web import Session
+
+router = APIRouter(prefix="/api/app/v1", tags=["app: sign-in and account"])
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="A unique value per operation; retries reuse it"),
+]
+
+
+def _step(outcome: Outcome) -> SignInStep:
+    if outcome.session is None:
+        assert outcome.problem is not None
+        raise outcome.problem
+    return SignInStep(stage=outcome.stage or "", token=outcome.session.id, methods=outcome.methods)
+
+
+def _expired() -> Unauthorized:
+    return Unauthorized(
+        N_("Your sign-in has expired. Enter your personal ID and password again."),
+        type="sign-in-expired",
+    )
+
+
+@router.post("/sign-in", response_model=SignInStep)
+async def sign_in(request: Request, session: Session, tools: Tools, body: SignInIn) -> SignInStep:
+    """Step 1: personal ID and password. The answer names the next stage and its token."""
+    return _step(
+        await signin.check_password(
+            session,
+            tools=tools,
+            personal_id=body.personal_id,
+            password=body.password,
+            attempt=attempt_of(request),
+            previous_sid=bearer(request),
+        )
+    )
+
+
+@router.post("/sign-in/code", status_code=202)
+async def send_code(
+    request: Request, session: Session, tools: Tools, key: IdempotencyKey = None
+) -> Response:
+    """Send the sign-in (or unlock) code by SMS to the registered phone."""
+
+    async def send() -> tuple[int, dict[str, str]]:
+        account = await signin.send_sign_in_code(
+            session, tools=tools, sid=bearer(request), channel="app"
+        )
+        return 202, {"sent_to": service.mask_phone(account.phone)}
+
+    owner = "pending:" + token_digest(bearer(request) or "-")[:40]
+    return await idempotency.once(request, session, owner=owner, operation=send)
+
+
+@router.post("/sign-in/verify", response_model=SignInStep)
+async def verify(request: Request, session: Session, tools: Tools, body: FactorIn) -> SignInStep:
+    """Step 2: a TOTP, SMS or recovery code."""
+    return _step(
+        await signin.check_second_factor(
+            session,
+            tools=tools,
+            sid=bearer(request),
+            method=body.method,
+            value=body.code,
+            attempt=attempt_of(request),
+        )
+    )
+
+
+async def _pending(
+    request: Request, session: Session, tools: Tools, stage: str
+) -> tuple[SessionData, Account]:
+    found = await signin.pending_sign_in(session, tools, bearer(request), "app", stage)
+    if found is None:
+        raise _expired()
+    return found
+
+
+@router.post("/activate", response_model=SignInStep)
+async def activate(
+    request: Request, session: Session, tools: Tools, body: ActivateIn
+) -> SignInStep:
+    """First sign-in: the holder's own password and passcode replace the initial password."""
+    pending, account = await _pending(request, session, tools, CHANGE)
+    attempt = attempt_of(request)
+    await service.activate(
+        session=session,
+        tools=tools,
+        actor=signin.citizen_actor(account, ip=attempt.ip),
+        account=account,
+        password=body.password,
+        passcode=body.passcode,
+    )
+    done = await signin.complete(
+        session, tools=tools, account=account, attempt=attempt, previous=pending, method="initial"
+    )
+    return SignInStep(stage=signin.OK, token=done.id)
+
+
+@router.post("/unlock", response_model=SignInStep)
+async def unlock(request: Request, session: Session, tools: Tools) -> SignInStep:
+    """Lift the holder's own lock (after password and second factor) and sign in."""
+    pending, account = await _pending(request, session, tools, LOCKED)
+    attempt = attempt_of(request)
+    await locks.holder_unlock(
+        session=session, actor=signin.citizen_actor(account, ip=attempt.ip), account=account
+    )
+    done = await signin.complete(
+        session, tools=tools, account=account, attempt=attempt, previous=pending, method="unlock"
+    )
+    return SignInStep(stage=signin.OK, token=done.id)
+
+
+@router.post("/passcode/check", status_code=204)
+async def check_passcode(
+    session: Session, tools: Tools, principal: CurrentCitizen, body: PasscodeIn
+) -> Response:
+    """The app opens: check the 6-digit passcode (five wrong ones pause it)."""
+    account = await service.get_account(session, principal.id or "")
+    if not await service.verify_passcode(tools, account, body.passcode):
+        await service.audit_account(session, principal, "account.passcode_failed", account)
+        raise Problem(N_("The passcode is not correct."), type="invalid-passcode", status=401)
+    return Response(status_code=204)
+
+
+@router.post("/sign-out", status_code=204)
+async def sign_out(request: Request, session: Session, tools: Tools) -> Response:
+    """End this session."""
+    await signin.sign_out(
+        session, tools=tools, sid=bearer(request), channel="app", ip=attempt_of(request).ip
+    )
+    return Response(status_code=204)
+
+
+@router.get("/account", response_model=AccountOut)
+async def account(session: Session, principal: CurrentCitizen) -> AccountOut:
+    """The account: holder, level, status, contact, second factors."""
+    found = await service.get_account(session, principal.id or "")
+    who = await service.holder(session, found)
+    return AccountOut(
+        id=str(found.id),
+        personal_id=found.personal_id,
+        full_name=who.full_name,
+        level=found.level,
+        status=found.status,
+        locked=found.locked,
+        phone=found.phone,
+        email=found.email,
+        second_factors=await signin.methods_of(session, found),
+    )
+
+
+@router.get("/devices", response_model=list[DeviceOut])
+async def devices(tools: Tools, principal: CurrentCitizen) -> list[DeviceOut]:
+    """Where the account is signed in, most recent first."""
+    found = await list_devices(tools, principal.id or "", current_sid=principal.session_id)
+    return [DeviceOut(**d.__dict__) for d in found]
+
+
+@router.post("/devices/{handle}/sign-out", status_code=204)
+async def end_one(
+    session: Session, tools: Tools, principal: CurrentCitizen, handle: str
+) -> Response:
+    """Sign one device out."""
+    account = await service.get_account(session, principal.id or "")
+    ended = await end_device(tools, str(account.id), handle[:40])
+    if ended is None:
+        raise Problem(N_("No such signed-in device."), type="device-not-found", status=404)
+    data = {"channel": ended.extra.get("ch", "web"), "own": ended.id == principal.session_id}
+    await service.audit_account(session, principal, "account.session_ended", account, data)
+    return Response(status_code=204)
+
+
+@router.post("/devices/sign-out-others", response_model=Ended)
+async def end_others(session: Session, tools: Tools, principal: CurrentCitizen) -> Ended:
+    """Sign every other device out; this one stays."""
+    account = await service.get_account(session, principal.id or "")
+    ended = await service.end_other_sessions(tools, account, keep=principal.session_id)
+    await service.audit_account(
+        session, principal, "account.sessions_ended", account, {"ended": ended}
+    )
+    return Ended(ended=ended)
+
+
+@router.post("/lock", status_code=200)
+async def panic_lock(
+    request: Request,
+    session: Session,
+    tools: Tools,
+    principal: CurrentCitizen,
+    key: IdempotencyKey = None,
+) -> Response:
+    """Lock the account at once: every session ends, this one included."""
+    account = await service.get_account(session, principal.id or "")
+
+    async def lock() -> tuple[int, dict[str, object]]:
+        await locks.panic_lock(session=session, tools=tools, actor=principal, account=account)
+        return 200, {"locked": True}
+
+    return await idempotency.once(request, session, owner=str(account.id), operation=lock)

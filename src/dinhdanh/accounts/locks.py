@@ -75,11 +75,14 @@ async def lock(
     account: Account,
     reason: str,
     note: str = "",
+    by_kind: str | None = None,
 ) -> AccountLock | None:
     """Lock the account for `reason`; None when a lock for that reason is already open.
 
     `tools` may be None in a registry event handler that has no session store at hand:
-    the sessions then end at their next use, which checks `account.locked`."""
+    the sessions then end at their next use, which checks `account.locked`. `by_kind`
+    names who set the lock when it is not the actor's kind ("system": the registry, on an
+    event an officer recorded)."""
     if reason not in LOCK_REASONS:
         raise ValidationProblem(errors=[field_error("reason", N_("Choose a legal reason."))])
     for existing in await open_locks(session, account):
@@ -89,7 +92,7 @@ async def lock(
         account_id=account.id,
         reason=reason,
         note=(note or "").strip()[:500],
-        locked_by_kind=_by_kind(actor),
+        locked_by_kind=by_kind or _by_kind(actor),
         locked_by=actor.id,
         locked_unit=actor.unit_code,
     )
@@ -124,12 +127,18 @@ async def lock(
 
 
 async def _close(
-    session: AsyncSession, actor: Principal, account: Account, locks: list[AccountLock], note: str
+    session: AsyncSession,
+    actor: Principal,
+    account: Account,
+    locks: list[AccountLock],
+    note: str,
+    by_kind: str | None = None,
 ) -> None:
     now = clock.now()
+    by_kind = by_kind or _by_kind(actor)
     for entry in locks:
         entry.unlocked_at, entry.unlocked_by = now, actor.id
-        entry.unlocked_by_kind, entry.unlock_note = _by_kind(actor), (note or "").strip()[:500]
+        entry.unlocked_by_kind, entry.unlock_note = by_kind, (note or "").strip()[:500]
     remaining = [x for x in await open_locks(session, account) if x not in locks]
     account.locked = bool(remaining)
     await session.flush()
@@ -140,7 +149,7 @@ async def _close(
         account,
         {
             "reasons": [x.reason for x in locks],
-            "by": _by_kind(actor),
+            "by": by_kind,
             "still_locked": account.locked,
         },
     )
@@ -235,7 +244,16 @@ async def _system_lock(
 ) -> None:
     account = await account_of_citizen(session, citizen_id)
     if account is not None:
-        await lock(session=session, tools=None, actor=actor, account=account, reason=reason)
+        # The registry sets this lock (the officer who recorded the fact is in the audit
+        # event): it ends with the fact, not by an officer's unlock.
+        await lock(
+            session=session,
+            tools=None,
+            actor=actor,
+            account=account,
+            reason=reason,
+            by_kind="system",
+        )
 
 
 async def _system_unlock(
@@ -246,7 +264,7 @@ async def _system_unlock(
         return
     ending = [x for x in await open_locks(session, account) if x.reason in reasons]
     if ending:
-        await _close(session, actor, account, ending, "")
+        await _close(session, actor, account, ending, "", by_kind="system")
 
 
 @events.subscribe(events.CITIZEN_DIED)

@@ -15,7 +15,7 @@ from dinhdanh.accounts.service import AccountTools
 from dinhdanh.accounts.signin import Attempt, principal_of
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Unauthorized
-from dinhdanh.platform.web import Session, client_ip
+from dinhdanh.platform.web import APP_API_PREFIX, Session, client_ip
 
 CITIZEN_COOKIE = "dd_citizen"
 APP_DEVICE_HEADER = "x-device-name"
@@ -31,7 +31,7 @@ Tools = Annotated[AccountTools, Depends(tools_of)]
 
 def channel_of(request: Request) -> Literal["web", "app"]:
     """The app's JSON API is the app channel; pages are the web channel."""
-    return "app" if request.url.path.startswith("/api/app/") else "web"
+    return "app" if request.url.path.startswith(APP_API_PREFIX) else "web"
 
 
 def bearer(request: Request) -> str | None:

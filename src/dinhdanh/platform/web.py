@@ -47,6 +47,7 @@ CSRF_HEADER = "x-csrf-token"
 STAFF_COOKIE = "dd_staff"
 LANG_COOKIE = "dd_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+APP_API_PREFIX = "/api/app/"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -229,8 +230,11 @@ Connection = Annotated[AsyncConnection, Depends(get_connection, scope="function"
 
 
 async def verify_csrf(request: Request) -> None:
-    """Every unsafe request carries the CSRF token (form field or X-CSRF-Token header)."""
-    if request.method not in UNSAFE:
+    """Every unsafe request carries the CSRF token (form field or X-CSRF-Token header).
+
+    The app's API (/api/app/) is exempt: it authenticates by a bearer token the app sends
+    itself, never by a cookie a browser would attach to a forged request."""
+    if request.method not in UNSAFE or request.url.path.startswith(APP_API_PREFIX):
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:

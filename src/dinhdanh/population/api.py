@@ -8,15 +8,24 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Response
 
+from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.db import copy_of
 from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.web import Connection, Session, require_staff
-from dinhdanh.population import births, changes, search, service
+from dinhdanh.population import births, cards, changes, search, service
 from dinhdanh.population.models import Citizen
 from dinhdanh.population.reference import find_communes
-from dinhdanh.population.schemas import BirthIn, DeathIn, HeadChangeIn, ResidenceChangeIn
+from dinhdanh.population.schemas import (
+    BirthIn,
+    CardRestoreIn,
+    CardRevokeIn,
+    DeathIn,
+    HeadChangeIn,
+    ResidenceChangeIn,
+)
 from dinhdanh.population.search import CitizenSummary, SearchResult, summary_from_row
-from dinhdanh.population.service import CitizenRecord
+from dinhdanh.population.service import CardInfo, CitizenRecord
 
 router = APIRouter(prefix="/api/v1", tags=["population"])
 Officer = Annotated[Principal, require_staff("officer", "supervisor")]
@@ -103,6 +112,36 @@ async def record_death(
         session=session, principal=principal, citizen_id=citizen_id, **body.model_dump()
     )
     return _changed(citizen)
+
+
+@router.post("/citizens/{citizen_id}/cards/{card_id}/revoke", response_model=CardInfo)
+async def revoke_card(
+    citizen_id: str, card_id: str, body: CardRevokeIn, session: Session, principal: Officer
+) -> CardInfo:
+    """Record a valid card revoked or seized; the holder's e-ID account locks with it."""
+    card = await cards.revoke_card(
+        session=session,
+        principal=principal,
+        citizen_id=citizen_id,
+        card_id=card_id,
+        **body.model_dump(),
+    )
+    return copy_of(CardInfo, card, status=service.card_status(card, clock.today()))
+
+
+@router.post("/citizens/{citizen_id}/cards/{card_id}/restore", response_model=CardInfo)
+async def restore_card(
+    citizen_id: str, card_id: str, body: CardRestoreIn, session: Session, principal: Officer
+) -> CardInfo:
+    """Record a seized card handed back; the seizure's account lock ends."""
+    card = await cards.restore_card(
+        session=session,
+        principal=principal,
+        citizen_id=citizen_id,
+        card_id=card_id,
+        **body.model_dump(),
+    )
+    return copy_of(CardInfo, card, status=service.card_status(card, clock.today()))
 
 
 @router.post("/households/{household_id}/births", status_code=201, response_model=CitizenSummary)

@@ -15,10 +15,17 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.web import Connection, Session, render_form, require_staff, submit
-from dinhdanh.population import births, changes, search, service
+from dinhdanh.population import births, cards, changes, search, service
 from dinhdanh.population.models import RELATIONS
 from dinhdanh.population.reference import ethnicity_names, religion_names
-from dinhdanh.population.schemas import BirthIn, DeathIn, HeadChangeIn, ResidenceChangeIn
+from dinhdanh.population.schemas import (
+    BirthIn,
+    CardRestoreIn,
+    CardRevokeIn,
+    DeathIn,
+    HeadChangeIn,
+    ResidenceChangeIn,
+)
 from dinhdanh.population.scope import covers_commune
 
 router = APIRouter(include_in_schema=False)
@@ -51,6 +58,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "revoked": N_("Revoked"),
         "lost": N_("Lost"),
         "replaced": N_("Replaced"),
+        "seized": N_("Seized"),
     },
     "change": {
         "registered": N_("Registered"),
@@ -62,6 +70,9 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "child_born": N_("Child born"),
         "death": N_("Death recorded"),
         "head_changed": N_("Head of household changed"),
+        "card_revoked": N_("ID card revoked"),
+        "card_seized": N_("ID card seized"),
+        "card_restored": N_("Seized ID card handed back"),
     },
 }
 DONE: Final[dict[str, str]] = {
@@ -69,6 +80,9 @@ DONE: Final[dict[str, str]] = {
     "death": N_("The death is recorded."),
     "birth": N_("The birth is registered. The child's personal ID is shown below."),
     "head": N_("The new head of household is recorded."),
+    "card-revoked": N_("The card is recorded as revoked; the e-ID account is locked."),
+    "card-seized": N_("The card is recorded as seized; the e-ID account is locked."),
+    "card-restored": N_("The card is valid again; the seizure's account lock is lifted."),
 }
 
 
@@ -218,6 +232,44 @@ async def death_form(
         ),
         then=lambda _: f"/registry/citizens/{citizen_id}?done=death",
         failed=_shown_again(request, session, principal, citizen_id, "death", values),
+    )
+
+
+@router.post("/registry/citizens/{citizen_id}/cards/{card_id}/revoke")
+async def card_revoke_form(
+    request: Request, citizen_id: str, card_id: str, session: Session, principal: Officer
+) -> Response:
+    """Record a card revoked or seized from the record page."""
+    values = await _form(request, CardRevokeIn)
+    return await submit(
+        cards.revoke_card(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            card_id=card_id,
+            **_fields(values, CardRevokeIn),
+        ),
+        then=lambda card: f"/registry/citizens/{citizen_id}?done=card-{card.status}",
+        failed=_shown_again(request, session, principal, citizen_id, f"card-{card_id}", values),
+    )
+
+
+@router.post("/registry/citizens/{citizen_id}/cards/{card_id}/restore")
+async def card_restore_form(
+    request: Request, citizen_id: str, card_id: str, session: Session, principal: Officer
+) -> Response:
+    """Record a seized card handed back from the record page."""
+    values = await _form(request, CardRestoreIn)
+    return await submit(
+        cards.restore_card(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            card_id=card_id,
+            **_fields(values, CardRestoreIn),
+        ),
+        then=lambda _: f"/registry/citizens/{citizen_id}?done=card-restored",
+        failed=_shown_again(request, session, principal, citizen_id, f"card-{card_id}", values),
     )
 
 

@@ -1,4 +1,5 @@
-"""Citizen e-ID accounts: accounts, their locks, passkeys, recovery codes, error reports.
+"""Citizen e-ID accounts (accounts, locks, passkeys, recovery codes, error reports) and
+idempotency keys.
 
 Revision ID: 0002
 Revises: 0001
@@ -17,6 +18,19 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("owner", sa.String(length=80), nullable=False),
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("fingerprint", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("owner", "key", name=op.f("pk_idempotency_keys")),
+    )
+    op.create_index(
+        op.f("ix_idempotency_keys_created_at"), "idempotency_keys", ["created_at"], unique=False
+    )
     op.create_table(
         "accounts",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -166,5 +180,6 @@ def downgrade() -> None:
         "account_passkeys",
         "account_locks",
         "accounts",
+        "idempotency_keys",
     ):
         op.drop_table(table)
