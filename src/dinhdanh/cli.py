@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select
 
+from dinhdanh.accounts import demo as account_demo
 from dinhdanh.accounts import service as account_service
 from dinhdanh.migrations.runner import upgrade
 from dinhdanh.platform import audit
@@ -25,7 +26,7 @@ from dinhdanh.platform.credentials import Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.jobs import run_background_jobs
-from dinhdanh.platform.kv import make_kv
+from dinhdanh.platform.kv import KeyValue, make_kv
 from dinhdanh.platform.logging import configure_logging
 from dinhdanh.platform.notify import make_notifier
 from dinhdanh.platform.ratelimit import RateLimiter
@@ -98,6 +99,37 @@ async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int)
     return result.citizens
 
 
+def _account_tools(settings: Settings, kv: KeyValue) -> account_service.AccountTools:
+    return account_service.make_tools(
+        settings=settings,
+        kv=kv,
+        hasher=settings.password_hasher(),
+        totp=Totp(kv),
+        cipher=settings.field_cipher(),
+        limiter=RateLimiter(settings.redis_url),
+    )
+
+
+async def _print_demo_citizens(settings: Settings, db: Database) -> None:
+    kv = make_kv(settings.redis_url)
+    try:
+        async with db.unit_of_work() as session:
+            holders = await account_demo.ensure_demo_accounts(
+                session, tools=_account_tools(settings, kv)
+            )
+    finally:
+        await kv.close()
+    table = Table(title="Demo citizens' e-ID accounts (sign in at /me/login)")
+    for col in ("personal ID", "name", "password", "passcode", "state"):
+        table.add_column(col)
+    for h in holders:
+        table.add_row(h.personal_id, h.full_name, h.password, h.passcode, h.state)
+    console.print(table)
+    console.print(
+        "The SMS and e-mails the service sends (initial passwords, codes) are at /demo/inbox."
+    )
+
+
 async def _print_demo_logins(settings: Settings, db: Database) -> None:
     async with db.unit_of_work() as session:
         logins = await staff_service.ensure_demo_staff(
@@ -144,6 +176,7 @@ def serve(
             loaded = await _load_demo(settings, db, settings.demo_citizens, settings.demo_seed)
             console.print(f"Loaded {loaded} demo citizens.")
         await _print_demo_logins(settings, db)
+        await _print_demo_citizens(settings, db)
 
     _run(prepare)
     settings = _settings()
@@ -321,14 +354,7 @@ def accounts_create(
         await upgrade(db.engine)
         kv = make_kv(settings.redis_url)
         try:
-            tools = account_service.make_tools(
-                settings=settings,
-                kv=kv,
-                hasher=settings.password_hasher(),
-                totp=Totp(kv),
-                cipher=settings.field_cipher(),
-                limiter=RateLimiter(settings.redis_url),
-            )
+            tools = _account_tools(settings, kv)
             async with db.unit_of_work() as session:
                 account = await account_service.create_account(
                     session=session,

@@ -160,3 +160,24 @@ async def test_api_is_in_the_openapi_document(client):
         assert path in paths
     lock = paths["/api/app/v1/lock"]["post"]
     assert any(p["name"] == "Idempotency-Key" for p in lock["parameters"])
+
+
+async def test_profile_report_and_activity_over_the_app(db, app):
+    holder = await create_holder(db, app)
+    phone = await _app(app, "Pixel 8")
+    auth = {"Authorization": f"Bearer {await _sign_in(phone, holder)}"}
+    me = await phone.get(f"{API}/profile", headers=auth)
+    assert me.status_code == 200
+    assert me.json()["record"]["personal_id"] == holder.personal_id
+    report = {"field": "name", "message": "My middle name is spelt wrongly on the record."}
+    headers = {**auth, "Idempotency-Key": "report-1"}
+    first = await phone.post(f"{API}/profile/reports", json=report, headers=headers)
+    again = await phone.post(f"{API}/profile/reports", json=report, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert len((await phone.get(f"{API}/profile", headers=auth)).json()["requests"]) == 1
+    log = await phone.get(f"{API}/activity", headers=auth)
+    actions = [e["action"] for e in log.json()["entries"]]
+    assert "account.correction_requested" in actions
+    assert "account.signed_in" in actions
+    await phone.aclose()

@@ -50,7 +50,7 @@ def code_in(text: str) -> str:
 
 def initial_password_in(text: str) -> str:
     """The initial password of the account-creation SMS."""
-    return re.search(r" is ([A-Za-z0-9]{12})\.", text).group(1)  # type: ignore[union-attr]
+    return re.search(r" (?:is|là) ([A-Za-z0-9]{12})\.", text).group(1)  # type: ignore[union-attr]
 
 
 async def create_holder(

@@ -29,6 +29,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/totp"),
     ("POST", "/api/v1/auth/logout"),
+    ("GET", "/demo/inbox"),  # demo mode only (404 here), and open to anyone there
 }
 DUMMY = {"id": "6f1c2b9e-0000-4000-8000-000000000000", "code": "CAX-00004"}
 

@@ -1,6 +1,7 @@
-"""Passkeys (WebAuthn): register one, remove one, and sign in with one — alone (a
-discoverable credential, no personal ID typed, where the account allows it) or as the
-second factor after the password.
+"""Passkeys (WebAuthn): the relying party, the challenges, and signing in with a passkey —
+alone (a discoverable credential, no personal ID typed, where the account allows it) or
+as the second factor after the password. Registering and removing one: in
+`passkey_registration.py`.
 
 Challenges live in the key-value store for three minutes and answer once. User
 verification is required: a passkey is then itself two factors (the device, and the
@@ -11,7 +12,6 @@ swapped, as a developer's browser may use either.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any, Final
 
 import orjson
@@ -19,51 +19,38 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from webauthn import (
     generate_authentication_options,
-    generate_registration_options,
     options_to_json,
     verify_authentication_response,
-    verify_registration_response,
 )
 from webauthn.helpers import (
     base64url_to_bytes,
     bytes_to_base64url,
     parse_authentication_credential_json,
     parse_client_data_json,
-    parse_registration_credential_json,
 )
 from webauthn.helpers.cose import COSEAlgorithmIdentifier
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
     AuthenticationCredential,
-    AuthenticatorSelectionCriteria,
     AuthenticatorTransport,
     PublicKeyCredentialDescriptor,
-    RegistrationCredential,
-    ResidentKeyRequirement,
     UserVerificationRequirement,
 )
 
-from dinhdanh.accounts import factors, signin
+from dinhdanh.accounts import signin
 from dinhdanh.accounts.models import Account, Passkey
 from dinhdanh.accounts.service import (
     AccountTools,
     audit_account,
-    confirm_password,
     get_account,
-    holder,
 )
 from dinhdanh.accounts.signin import MFA, Attempt, Outcome
 from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import (
-    Conflict,
-    NotFound,
     Problem,
     TooManyRequests,
     Unauthorized,
-    ValidationProblem,
-    field_error,
 )
 from dinhdanh.platform.i18n import N_
 
@@ -75,7 +62,7 @@ ALGORITHMS: Final = [
     COSEAlgorithmIdentifier.RSASSA_PKCS1_v1_5_SHA_256,
 ]
 # What a malformed or forged credential from the browser may raise while being read.
-_BAD_INPUT = (WebAuthnException, KeyError, TypeError, ValueError, AttributeError)
+BAD_INPUT = (WebAuthnException, KeyError, TypeError, ValueError, AttributeError)
 REGISTER, SIGN_IN, SECOND_FACTOR = "register", "signin", "mfa"
 
 
@@ -95,7 +82,8 @@ def expected_origins(settings: Any) -> list[str]:
     return [origin] + [f"{scheme}://{other}{port}" for other in twins.get(host, ())]
 
 
-def _problem_expired() -> Problem:
+def challenge_expired() -> Problem:
+    """The answer to a challenge that is unknown, used, expired or for something else."""
     return Problem(
         N_("The passkey request has expired. Try again."),
         type="passkey-request-expired",
@@ -125,18 +113,19 @@ def _challenge_key(challenge: bytes) -> str:
     return f"webauthn:challenge:{bytes_to_base64url(challenge)}"
 
 
-async def _remember(tools: AccountTools, challenge: bytes, record: dict[str, Any]) -> None:
+async def remember_challenge(tools: AccountTools, challenge: bytes, record: dict[str, Any]) -> None:
+    """Keep a challenge, with what it is for, until it is answered (three minutes at most)."""
     await tools.kv.set(_challenge_key(challenge), orjson.dumps(record), ttl=CHALLENGE_SECONDS)
 
 
-async def _take(
+async def take_challenge(
     tools: AccountTools, client_data_json: bytes, purpose: str
 ) -> tuple[bytes, dict[str, Any]] | None:
     """The challenge the browser answered, with what it was issued for, if it is ours,
     for this purpose and still open; it is used up either way."""
     try:
         challenge = parse_client_data_json(client_data_json).challenge
-    except _BAD_INPUT:
+    except BAD_INPUT:
         return None
     key = _challenge_key(challenge)
     raw = await tools.kv.get(key)
@@ -159,7 +148,8 @@ async def list_passkeys(session: AsyncSession, account: Account) -> list[Passkey
     return list(rows)
 
 
-def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
+def descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
+    """The passkey as the browser's options name it (allowed or excluded credentials)."""
     transports = []
     for name in filter(None, passkey.transports.split(",")):
         try:
@@ -168,165 +158,6 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
             continue
     return PublicKeyCredentialDescriptor(
         id=base64url_to_bytes(passkey.credential_id), transports=transports or None
-    )
-
-
-async def registration_options(
-    *,
-    session: AsyncSession,
-    tools: AccountTools,
-    account: Account,
-    password: str,
-    session_id: str | None,
-) -> dict[str, Any]:
-    """Options for `navigator.credentials.create()`, after the password: a discoverable
-    credential with user verification, none of the account's existing ones again."""
-    await confirm_password(tools, account, password)
-    who = await holder(session, account)
-    settings = tools.settings
-    options = generate_registration_options(
-        rp_id=settings.rp_id,
-        rp_name=settings.webauthn_rp_name,
-        user_id=account.id.bytes,
-        user_name=account.personal_id,
-        user_display_name=who.full_name,
-        timeout=TIMEOUT_MS,
-        attestation=AttestationConveyancePreference.NONE,
-        authenticator_selection=AuthenticatorSelectionCriteria(
-            resident_key=ResidentKeyRequirement.REQUIRED,
-            user_verification=UserVerificationRequirement.REQUIRED,
-        ),
-        exclude_credentials=[_descriptor(p) for p in await list_passkeys(session, account)],
-        supported_pub_key_algs=ALGORITHMS,
-    )
-    await _remember(
-        tools, options.challenge, {"p": REGISTER, "a": str(account.id), "s": session_id}
-    )
-    return orjson.loads(options_to_json(options))  # type: ignore[no-any-return]
-
-
-def clean_name(name: str | None) -> str:
-    """A passkey's name: spaces tidied, at most 80 characters."""
-    return " ".join((name or "").split())[:80]
-
-
-async def add_passkey(
-    *,
-    session: AsyncSession,
-    tools: AccountTools,
-    actor: Principal,
-    account: Account,
-    credential: Any,
-    name: str,
-) -> tuple[Passkey, list[str]]:
-    """Store the new passkey the browser made with our options. Returns it, and the new
-    recovery codes when it is the account's first second factor."""
-    name = clean_name(name)
-    if not name:
-        raise ValidationProblem(
-            errors=[field_error("name", N_("Name the passkey, for example after its device."))]
-        )
-    try:
-        parsed: RegistrationCredential = parse_registration_credential_json(credential)
-    except _BAD_INPUT:
-        raise _registration_failed() from None
-    taken = await _take(tools, parsed.response.client_data_json, REGISTER)
-    if (
-        taken is None
-        or taken[1].get("a") != str(account.id)
-        or taken[1].get("s") != (actor.session_id)
-    ):
-        raise _problem_expired()
-    try:
-        verified = verify_registration_response(
-            credential=parsed,
-            expected_challenge=taken[0],
-            expected_rp_id=tools.settings.rp_id,
-            expected_origin=expected_origins(tools.settings),
-            require_user_verification=True,
-            supported_pub_key_algs=ALGORITHMS,
-        )
-    except _BAD_INPUT:
-        raise _registration_failed() from None
-    credential_id = bytes_to_base64url(verified.credential_id)
-    if await session.scalar(select(Passkey.id).where(Passkey.credential_id == credential_id)):
-        raise Conflict(N_("This passkey is already registered."), type="passkey-exists")
-    first = not await factors.has_factor(session, account)
-    transports = ",".join(t.value for t in parsed.response.transports or [])
-    passkey = Passkey(
-        account_id=account.id,
-        credential_id=credential_id,
-        public_key=verified.credential_public_key,
-        sign_count=verified.sign_count,
-        name=name,
-        transports=transports[:120],
-    )
-    session.add(passkey)
-    await session.flush()
-    codes = await factors.factor_added(
-        session,
-        actor,
-        account,
-        action="account.passkey_added",
-        data={"passkey": str(passkey.id), "name": name},
-        first=first,
-        notice=N_(
-            'dinhdanh: a passkey ("%(name)s") was added to your e-ID account. '
-            "Not you? Lock your account now."
-        ),
-        name=name,
-    )
-    return passkey, codes
-
-
-def _registration_failed() -> Problem:
-    return Problem(
-        N_("The passkey could not be registered. Try again."),
-        type="passkey-registration-failed",
-        status=400,
-    )
-
-
-async def own_passkey(
-    session: AsyncSession, account: Account, passkey_id: uuid.UUID | str
-) -> Passkey:
-    """One of the account's passkeys, or NotFound (another's passkey is not found either)."""
-    try:
-        pid = passkey_id if isinstance(passkey_id, uuid.UUID) else uuid.UUID(str(passkey_id))
-    except ValueError:
-        raise NotFound() from None
-    passkey = await session.get(Passkey, pid)
-    if passkey is None or passkey.account_id != account.id:
-        raise NotFound()
-    return passkey
-
-
-async def remove_passkey(
-    *,
-    session: AsyncSession,
-    tools: AccountTools,
-    actor: Principal,
-    account: Account,
-    passkey_id: uuid.UUID | str,
-    password: str,
-) -> None:
-    """Remove one of the holder's passkeys, confirmed with the password."""
-    passkey = await own_passkey(session, account, passkey_id)
-    await confirm_password(tools, account, password)
-    data = {"passkey": str(passkey.id), "name": passkey.name}
-    await session.delete(passkey)
-    await session.flush()
-    await factors.factor_removed(
-        session,
-        actor,
-        account,
-        action="account.passkey_removed",
-        data=data,
-        notice=N_(
-            'dinhdanh: the passkey "%(name)s" was removed from your e-ID account. '
-            "Not you? Lock your account now."
-        ),
-        name=data["name"],
     )
 
 
@@ -351,7 +182,7 @@ async def sign_in_options(
         if found is None:
             raise _sign_in_expired()
         pending, account = found
-        allow = [_descriptor(p) for p in await list_passkeys(session, account)]
+        allow = [descriptor(p) for p in await list_passkeys(session, account)]
         record = {"p": SECOND_FACTOR, "s": pending.id, "a": str(account.id)}
     options = generate_authentication_options(
         rp_id=tools.settings.rp_id,
@@ -359,7 +190,7 @@ async def sign_in_options(
         allow_credentials=allow,
         user_verification=UserVerificationRequirement.REQUIRED,
     )
-    await _remember(tools, options.challenge, record)
+    await remember_challenge(tools, options.challenge, record)
     return orjson.loads(options_to_json(options))  # type: ignore[no-any-return]
 
 
@@ -404,14 +235,14 @@ async def finish_sign_in(
         previous = await store.get(sid, touch=False) if sid else None
     try:
         parsed: AuthenticationCredential = parse_authentication_credential_json(credential)
-    except _BAD_INPUT:
+    except BAD_INPUT:
         return Outcome(problem=_not_accepted())
     purpose = SECOND_FACTOR if expected is not None else SIGN_IN
-    taken = await _take(tools, parsed.response.client_data_json, purpose)
+    taken = await take_challenge(tools, parsed.response.client_data_json, purpose)
     if taken is None or (
         expected is not None and previous is not None and taken[1].get("s") != previous.id
     ):
-        return Outcome(problem=_problem_expired())
+        return Outcome(problem=challenge_expired())
     passkey = await session.scalar(
         select(Passkey).where(Passkey.credential_id == bytes_to_base64url(parsed.raw_id))
     )
@@ -441,7 +272,7 @@ async def finish_sign_in(
             credential_current_sign_count=passkey.sign_count,
             require_user_verification=True,
         )
-    except _BAD_INPUT:
+    except BAD_INPUT:
         if expected is not None:
             await tools.code_guard.failed(account.personal_id, attempt.ip)
         await _failed(session, account, attempt, "bad_assertion")

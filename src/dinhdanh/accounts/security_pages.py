@@ -4,27 +4,20 @@ recovery codes; and the JSON endpoints its script and the sign-in pages call for
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from fastapi.responses import RedirectResponse, Response
 
-from dinhdanh.accounts import factors, passkeys, service
+from dinhdanh.accounts import factors, passkey_pages, passkey_registration, passkeys, service
 from dinhdanh.accounts.models import Account
-from dinhdanh.accounts.signin import LOCKED
 from dinhdanh.accounts.web import (
-    CITIZEN_COOKIE,
     CurrentCitizen,
     Tools,
-    attempt_of,
-    clear_citizen_cookie,
-    set_citizen_cookie,
 )
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import Session, render_form, safe_next
+from dinhdanh.platform.web import Session, render_form
 
 router = APIRouter(prefix="/me", tags=["citizen security"], include_in_schema=False)
 PAGE = "/me/security"
@@ -296,7 +289,7 @@ async def delete_passkey(
     """Remove a passkey, confirmed with the password."""
 
     async def work(account: Account) -> None:
-        await passkeys.remove_passkey(
+        await passkey_registration.remove_passkey(
             session=session,
             tools=tools,
             actor=principal,
@@ -310,121 +303,5 @@ async def delete_passkey(
     )
 
 
-# ---------------------------------------------------------------- JSON for passkeys.js
-
-
-class PasswordBody(BaseModel):
-    """The current password, confirming a sensitive change."""
-
-    password: str = Field(default="", max_length=1000)
-
-
-class RegisterBody(BaseModel):
-    """The new credential from `navigator.credentials.create()` and its name."""
-
-    credential: dict[str, Any]
-    name: str = Field(default="", max_length=200)
-
-
-class SignInOptionsBody(BaseModel):
-    """`signin`: a passkey alone, from the sign-in page; `verify`: the second step."""
-
-    mode: Literal["signin", "verify"] = "signin"
-
-
-class SignInBody(SignInOptionsBody):
-    """The assertion from `navigator.credentials.get()` and where to go next."""
-
-    credential: dict[str, Any]
-    next: str = Field(default="", max_length=1000)
-
-
-def _json_problem(request: Request, problem: Problem) -> Response:
-    return Response(
-        orjson.dumps(problem.to_dict(instance=request.url.path)),
-        status_code=problem.status,
-        media_type="application/problem+json",
-        headers=problem.headers,
-    )
-
-
-@router.post("/passkeys/register/options")
-async def register_options(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, body: PasswordBody
-) -> Response:
-    """WebAuthn creation options for a new passkey, after the password."""
-    account = await service.get_account(session, principal.id or "")
-    try:
-        options = await passkeys.registration_options(
-            session=session,
-            tools=tools,
-            account=account,
-            password=body.password,
-            session_id=principal.session_id,
-        )
-    except Problem as problem:
-        return _json_problem(request, problem)
-    return JSONResponse(options)
-
-
-@router.post("/passkeys/register")
-async def register(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, body: RegisterBody
-) -> Response:
-    """Store the new passkey; answers where the page goes next."""
-    account = await service.get_account(session, principal.id or "")
-    try:
-        _, codes = await passkeys.add_passkey(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            credential=body.credential,
-            name=body.name,
-        )
-    except Problem as problem:
-        return _json_problem(request, problem)
-    await factors.keep_to_show(tools, principal.session_id, codes)
-    return JSONResponse({"next": f"{PAGE}?done=passkey_added#passkeys"})
-
-
-@router.post("/login/passkey/options")
-async def sign_in_options(
-    request: Request, session: Session, tools: Tools, body: SignInOptionsBody
-) -> Response:
-    """WebAuthn request options: any passkey of this site, or the pending sign-in's."""
-    try:
-        options = await passkeys.sign_in_options(
-            session,
-            tools=tools,
-            mode=body.mode,
-            sid=request.state.cookies.get(CITIZEN_COOKIE),
-            attempt=attempt_of(request),
-        )
-    except Problem as problem:
-        return _json_problem(request, problem)
-    return JSONResponse(options)
-
-
-@router.post("/login/passkey")
-async def sign_in(request: Request, session: Session, tools: Tools, body: SignInBody) -> Response:
-    """Sign in with a passkey (alone or as the second factor): the session cookie is set
-    and the answer says where to go."""
-    outcome = await passkeys.finish_sign_in(
-        session,
-        tools=tools,
-        credential=body.credential,
-        mode=body.mode,
-        sid=request.state.cookies.get(CITIZEN_COOKIE),
-        attempt=attempt_of(request),
-    )
-    if outcome.session is None:
-        assert outcome.problem is not None
-        response = _json_problem(request, outcome.problem)
-        if outcome.restart:
-            clear_citizen_cookie(response)
-        return response
-    target = "/me/unlock" if outcome.stage == LOCKED else safe_next(body.next) or "/me"
-    response = JSONResponse({"next": target})
-    set_citizen_cookie(request, response, outcome.session.id)
-    return response
+# The JSON endpoints passkeys.js calls (/me/passkeys/register..., /me/login/passkey...).
+router.include_router(passkey_pages.router)

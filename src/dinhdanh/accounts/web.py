@@ -15,6 +15,7 @@ from dinhdanh.accounts.service import AccountTools
 from dinhdanh.accounts.signin import Attempt, principal_of
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Unauthorized
+from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.web import APP_API_PREFIX, Session, client_ip
 
 CITIZEN_COOKIE = "dd_citizen"
@@ -105,6 +106,6 @@ async def current_citizen(request: Request, session: Session) -> Principal:
     return principal
 
 
-N_SIGN_IN = "Sign in to continue."
+N_SIGN_IN = N_("Sign in to continue.")
 
 CurrentCitizen = Annotated[Principal, Depends(current_citizen)]

@@ -394,3 +394,31 @@ async def own_record(
         principal=dataclasses.replace(principal, scope=Scope.everything()),
         citizen_id=citizen_id,
     )
+
+
+async def adults_with_valid_card(
+    *, session: AsyncSession, commune_code: str, limit: int
+) -> list[Identity]:
+    """Living citizens of 18 or more with a valid card whose permanent residence is the
+    commune, in personal-ID order (the demo picks its account holders this way)."""
+    born_before = clock.today().year - 18
+    rows = await session.scalars(
+        select(Citizen.id)
+        .join(IdCard, IdCard.citizen_id == Citizen.id)
+        .where(
+            Citizen.permanent_commune_code == commune_code,
+            Citizen.status == "living",
+            Citizen.birth_year < born_before,
+            IdCard.status == "valid",
+        )
+        .order_by(Citizen.personal_id)
+        .limit(limit * 3)
+    )
+    found = []
+    for citizen_id in dict.fromkeys(rows):
+        who = await identity(session=session, citizen_id=citizen_id)
+        if who is not None and who.has_valid_card:
+            found.append(who)
+        if len(found) == limit:
+            break
+    return found
