@@ -1,0 +1,103 @@
+"""Sign-in security: lockout per account and per address, the same work for an unknown ID
+as for a wrong password, session ids rotated, argon2 rehash on new parameters."""
+
+from __future__ import annotations
+
+import httpx
+
+from dinhdanh.accounts.models import Account
+from dinhdanh.platform.credentials import PasswordHasher
+from tests.factories.accounts import create_holder, sign_in_web
+
+
+class CountingHasher:
+    """The app's hasher, counting full verifications."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.verified = 0
+
+    async def verify(self, stored, password):
+        self.verified += 1
+        return await self.inner.verify(stored, password)
+
+    async def hash(self, password):
+        return await self.inner.hash(password)
+
+
+async def test_unknown_id_costs_the_same_argon2_work_as_a_wrong_password(client, db, app):
+    holder = await create_holder(db, app)
+    counting = CountingHasher(app.state.account_tools.hasher)
+    app.state.account_tools.hasher = counting
+    await client.post("/me/login", data={"personal_id": holder.personal_id, "password": "x" * 14})
+    assert counting.verified == 1
+    await client.post("/me/login", data={"personal_id": "001099999999", "password": "x" * 14})
+    assert counting.verified == 2
+    # Not even a malformed ID is answered early.
+    await client.post("/me/login", data={"personal_id": "abc", "password": "x" * 14})
+    assert counting.verified == 3
+
+
+async def test_five_wrong_passwords_lock_the_account_out_even_for_the_right_one(client, db, app):
+    holder = await create_holder(db, app)
+    for _ in range(5):
+        wrong = await client.post(
+            "/me/login", data={"personal_id": holder.personal_id, "password": "x" * 14}
+        )
+        assert wrong.status_code == 401
+    right = await sign_in_web(client, holder)
+    assert right.status_code == 429
+    assert "Too many failed attempts" in right.text
+
+
+async def test_an_address_failing_across_many_ids_is_throttled(client, db, app):
+    app.state.account_tools.guard.ip_threshold = 3
+    holder = await create_holder(db, app)
+    for n in range(3):
+        await client.post(
+            "/me/login", data={"personal_id": f"00109900000{n}", "password": "x" * 14}
+        )
+    blocked = await sign_in_web(client, holder)
+    assert blocked.status_code == 429
+    # Another address still gets in.
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        await other.get("/healthz")
+        other.headers["X-CSRF-Token"] = other.cookies.get("dd_csrf", "")
+        assert (await sign_in_web(other, holder)).headers["location"] == "/me"
+
+
+async def test_session_id_changes_at_each_step_and_the_old_one_is_dead(client, db, app):
+    holder = await create_holder(db, app, activate=False)
+    await client.get("/me/login")
+    await sign_in_web(client, holder)
+    pending = client.cookies.get("dd_citizen")
+    await client.post(
+        "/me/activate",
+        data={
+            "password": "Hoa-sen-no-trong-dam-7",
+            "password2": "Hoa-sen-no-trong-dam-7",
+            "passcode": "482915",
+        },
+    )
+    signed_in = client.cookies.get("dd_citizen")
+    assert pending and signed_in and pending != signed_in
+    assert await app.state.account_tools.web_sessions.get(pending) is None
+    # A cookie planted before sign-in (fixation) is not adopted.
+    client.cookies.delete("dd_citizen")
+    client.cookies.set("dd_citizen", "planted-by-an-attacker", domain="testserver.local")
+    holder.password = "Hoa-sen-no-trong-dam-7"
+    await sign_in_web(client, holder)
+    assert client.cookies.get("dd_citizen") not in ("planted-by-an-attacker", signed_in)
+
+
+async def test_password_is_rehashed_when_the_argon2_parameters_change(client, db, app):
+    holder = await create_holder(db, app)
+    weak = PasswordHasher(memory_kib=8 * 1024, time_cost=1)
+    async with db.unit_of_work() as session:
+        account = await session.get(Account, holder.account_id)
+        account.password_hash = await weak.hash(holder.password)
+    assert (await sign_in_web(client, holder)).headers["location"] == "/me"
+    async with db.unit_of_work() as session:
+        rehashed = (await session.get(Account, holder.account_id)).password_hash
+    assert "m=19456,t=2,p=1" in rehashed
