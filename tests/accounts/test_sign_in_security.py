@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import httpx
 
+from dinhdanh.accounts import service
 from dinhdanh.accounts.models import Account
+from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.credentials import PasswordHasher
 from tests.factories.accounts import create_holder, sign_in_web
 
@@ -101,3 +103,21 @@ async def test_password_is_rehashed_when_the_argon2_parameters_change(client, db
     async with db.unit_of_work() as session:
         rehashed = (await session.get(Account, holder.account_id)).password_hash
     assert "m=19456,t=2,p=1" in rehashed
+
+
+async def test_a_level_change_ends_the_sessions_so_the_new_one_carries_it(client, db, app):
+    holder = await create_holder(db, app, level=1)
+    await sign_in_web(client, holder)
+    assert (await client.get("/me")).status_code == 200
+    async with db.unit_of_work() as session:
+        account = await session.get(Account, holder.account_id)
+        await service.set_level(
+            session=session,
+            tools=app.state.account_tools,
+            actor=Principal.system("t"),
+            account=account,
+            level=2,
+        )
+    assert (await client.get("/me")).status_code == 303
+    await sign_in_web(client, holder)
+    assert "Level 2" in (await client.get("/me")).text

@@ -450,3 +450,23 @@ async def change_passcode(
     await check_new_secrets(session, account, password=None, passcode=passcode)
     account.passcode_hash = await tools.hasher.hash(passcode)
     await audit_account(session, actor, "account.passcode_changed", account)
+
+
+async def set_level(
+    *, session: AsyncSession, tools: AccountTools, actor: Principal, account: Account, level: int
+) -> None:
+    """Raise or lower the account's level (an officer's upgrade to 2 at the office). A change
+    of privilege: every session ends, and the next sign-in carries the new level."""
+    if level not in (1, 2):
+        raise ValidationProblem(errors=[field_error("level", N_("The level is 1 or 2."))])
+    if level == account.level:
+        return
+    before, account.level = account.level, level
+    ended = await end_all_sessions(tools, account)
+    await audit_account(
+        session,
+        actor,
+        "account.level_changed",
+        account,
+        {"from": before, "to": level, "sessions_ended": ended},
+    )
