@@ -16,6 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from dinhdanh.accounts import api as account_api
 from dinhdanh.accounts import (
+    api_factors,
     api_profile,
     api_security,
     device_pages,
@@ -148,6 +149,7 @@ def create_app(
     app.include_router(account_api.router)
     app.include_router(api_security.router)
     app.include_router(api_profile.router)
+    app.include_router(api_factors.router)
     app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     return app

@@ -4,6 +4,7 @@ Idempotency-Key on effects."""
 from __future__ import annotations
 
 import httpx
+import pyotp
 from sqlalchemy import func, select
 
 from dinhdanh.platform.outbox import OutboxMessage
@@ -180,4 +181,36 @@ async def test_profile_report_and_activity_over_the_app(db, app):
     actions = [e["action"] for e in log.json()["entries"]]
     assert "account.correction_requested" in actions
     assert "account.signed_in" in actions
+    await phone.aclose()
+
+
+async def test_authenticator_app_set_up_from_the_app_then_asked_at_sign_in(db, app):
+    holder = await create_holder(db, app)
+    phone = await _app(app, "Pixel 8")
+    auth = {"Authorization": f"Bearer {await _sign_in(phone, holder)}"}
+    setup = await phone.post(f"{API}/factors/totp/setup", headers=auth)
+    secret = setup.json()["secret"]
+    assert setup.json()["uri"].startswith("otpauth://totp/")
+    confirm = await phone.post(
+        f"{API}/factors/totp/confirm",
+        json={"code": pyotp.TOTP(secret).now(), "password": holder.password},
+        headers={**auth, "Idempotency-Key": "totp-1"},
+    )
+    assert confirm.status_code == 200, confirm.text
+    assert len(confirm.json()["recovery_codes"]) == 10
+    listed = (await phone.get(f"{API}/factors", headers=auth)).json()
+    assert listed["methods"] == ["totp", "recovery"]
+    assert listed["recovery_codes_left"] == 10
+    step = await phone.post(
+        f"{API}/sign-in", json={"personal_id": holder.personal_id, "password": holder.password}
+    )
+    assert step.json()["stage"] == "mfa"
+    # The code that confirmed the set-up cannot sign in again: a recovery code does.
+    pending = {"Authorization": f"Bearer {step.json()['token']}"}
+    done = await phone.post(
+        f"{API}/sign-in/verify",
+        json={"method": "recovery", "code": confirm.json()["recovery_codes"][0]},
+        headers=pending,
+    )
+    assert done.json()["stage"] == "ok"
     await phone.aclose()

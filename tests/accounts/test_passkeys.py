@@ -19,12 +19,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
-from dinhdanh.accounts import locks
+from dinhdanh.accounts import locks, service
 from dinhdanh.accounts.models import Account, Passkey
 from dinhdanh.accounts.passkeys import expected_origins
 from dinhdanh.accounts.signin import citizen_actor
 from dinhdanh.platform import i18n
 from dinhdanh.platform.audit import AuditEvent
+from dinhdanh.platform.auth import Principal
 from tests.factories.accounts import PASSWORD, create_holder, last_sms, sign_in_web
 
 UP, UV, AT = 0x01, 0x04, 0x40
@@ -385,3 +386,54 @@ async def test_remove_a_passkey_with_the_password(client, db, app):
     await client.post("/me/logout")
     refused = await _passkey_sign_in(client, device)
     assert refused.status_code == 401
+
+
+async def test_malformed_credentials_get_an_answer_not_an_error(client, db, app):
+    holder = await create_holder(db, app)
+    await sign_in_web(client, holder)
+    garbage = [
+        {"id": "x"},
+        {"id": "AA", "rawId": "AA", "type": "public-key", "response": "no"},
+        {
+            "id": "AA",
+            "rawId": "AA",
+            "type": "public-key",
+            "response": {
+                "clientDataJSON": "!!notbase64!!",
+                "authenticatorData": "AA",
+                "signature": "AA",
+                "attestationObject": "AA",
+            },
+        },
+    ]
+    for credential in garbage:
+        signing = await client.post(
+            "/me/login/passkey", json={"mode": "signin", "credential": credential}
+        )
+        assert signing.status_code in (400, 401), signing.text
+        assert signing.headers["content-type"] == "application/problem+json"
+        adding = await client.post(
+            "/me/passkeys/register", json={"credential": credential, "name": "Phone"}
+        )
+        assert adding.status_code == 400, adding.text
+    assert await _passkeys(db, holder) == []
+
+
+async def test_after_a_new_initial_password_the_passkey_alone_waits(client, db, app):
+    holder = await create_holder(db, app)
+    device = SoftAuthenticator()
+    await sign_in_web(client, holder)
+    await _register(client, device)
+    await client.post("/me/logout")
+    async with db.unit_of_work() as session:
+        account = await session.get(Account, holder.account_id)
+        await service.send_initial_password(
+            session=session,
+            tools=app.state.account_tools,
+            actor=Principal.system("test"),
+            account=account,
+        )
+    refused = await _passkey_sign_in(client, device)
+    assert refused.status_code == 401
+    assert "password from the SMS first" in refused.json()["detail"]
+    assert (await client.get("/me")).status_code == 303

@@ -145,8 +145,6 @@ async def test_officer_lock_signs_the_citizen_out_and_shows_the_reason(browser: 
         code = await _sms(server, phone, re.compile(r"\b(\d{6})\b"), seen)
         await citizen.fill("#sms-code", code)
         await citizen.click("#factor-sms form[action='/me/login/verify'] button[type=submit]")
-        print("CODE", code, citizen.url)
-        print(await citizen.content())
         await citizen.wait_for_url("**/me/unlock**")
         await expect(citizen.locator("ul.locks")).to_contain_text(REASON)
         await expect(citizen.locator("ul.locks")).to_contain_text("by the police")

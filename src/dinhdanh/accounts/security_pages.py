@@ -40,6 +40,7 @@ async def _page(
         "accounts/security.html",
         problem,
         account=account,
+        phone=service.mask_phone(account.phone),
         passkeys=await passkeys.list_passkeys(session, account),
         enrolment=await factors.pending_totp(tools=tools, account=account),
         has_factor=await factors.has_factor(session, account),
