@@ -30,27 +30,54 @@ PUBLIC = {
     ("POST", "/api/v1/auth/totp"),
     ("POST", "/api/v1/auth/logout"),
     ("GET", "/demo/inbox"),  # demo mode only (404 here), and open to anyone there
+    # The citizen's sign-in steps: each checks the pending step its cookie or token names.
+    ("GET", "/me/login"),
+    ("POST", "/me/login"),
+    ("GET", "/me/login/verify"),
+    ("POST", "/me/login/verify"),
+    ("POST", "/me/login/send-code"),
+    ("POST", "/me/login/passkey/options"),
+    ("POST", "/me/login/passkey"),
+    ("GET", "/me/activate"),
+    ("POST", "/me/activate"),
+    ("GET", "/me/unlock"),
+    ("POST", "/me/unlock"),
+    ("POST", "/me/logout"),
+    ("GET", "/me/forgot"),
+    ("POST", "/me/forgot"),
+    ("POST", "/me/forgot/code"),
+    ("POST", "/me/forgot/factor"),
+    ("POST", "/me/forgot/password"),
+    ("POST", "/api/app/v1/sign-in"),
+    ("POST", "/api/app/v1/sign-out"),
+    ("POST", "/api/app/v1/password-reset"),
+    ("POST", "/api/app/v1/password-reset/code"),
+    ("POST", "/api/app/v1/password-reset/factor"),
+    ("POST", "/api/app/v1/password-reset/password"),
 }
 DUMMY = {"id": "6f1c2b9e-0000-4000-8000-000000000000", "code": "CAX-00004"}
 
 
-def _api_routes(routes) -> list[APIRoute]:
-    """The app's routes, looking inside included routers."""
+def _api_routes(routes, prefix: str = "") -> list[tuple[APIRoute, str]]:
+    """The app's routes with their full paths, looking inside included routers (a router
+    included in another carries the prefix it was included under)."""
     found = []
     for route in routes:
         if isinstance(route, APIRoute):
-            found.append(route)
+            found.append((route, prefix + route.path))
         elif hasattr(route, "original_router"):  # FastAPI's included router
-            found += _api_routes(route.original_router.routes)
+            found += _api_routes(
+                route.original_router.routes, prefix + route.include_context.prefix
+            )
     return found
 
 
 def _routes(app) -> list[tuple[str, str, str]]:
     found = []
-    for route in _api_routes(app.routes):
+    for route, path in _api_routes(app.routes):
         for method in sorted(route.methods - {"HEAD"}):
-            url = re.sub(r"\{(\w+)\}", lambda m: DUMMY.get(m.group(1), "x1"), route.path)
-            found.append((method, route.path, url))
+            url = re.sub(r"\{(\w+)\}", lambda m: DUMMY.get(m.group(1), "x1"), path)
+            found.append((method, path, url))
     return found
 
 

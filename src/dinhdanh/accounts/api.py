@@ -7,9 +7,9 @@ returns. Requests whose retry could repeat an effect (an SMS, a lock, a change) 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from dinhdanh.accounts import locks, service, signin
@@ -25,7 +25,7 @@ from dinhdanh.accounts.schemas import (
     SignInIn,
     SignInStep,
 )
-from dinhdanh.accounts.signin import CHANGE, LOCKED, Outcome
+from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import CurrentCitizen, Tools, attempt_of, bearer
 from dinhdanh.platform import idempotency
 from dinhdanh.platform.crypto import token_digest
@@ -70,9 +70,35 @@ async def sign_in(request: Request, session: Session, tools: Tools, body: SignIn
     )
 
 
+async def _pending(
+    request: Request, session: Session, tools: Tools, stage: str
+) -> tuple[SessionData, Account]:
+    found = await signin.pending_sign_in(session, tools, bearer(request), "app", stage)
+    if found is None:
+        raise _expired()
+    return found
+
+
+def _step_of(stage: str) -> Any:
+    """A dependency: the open sign-in step `stage` of the bearer token (else 401, before
+    the body or the Idempotency-Key is looked at)."""
+
+    async def dependency(
+        request: Request, session: Session, tools: Tools
+    ) -> tuple[SessionData, Account]:
+        return await _pending(request, session, tools, stage)
+
+    return Depends(dependency)
+
+
+PendingMfa = Annotated[tuple[SessionData, Account], _step_of(MFA)]
+PendingChange = Annotated[tuple[SessionData, Account], _step_of(CHANGE)]
+PendingLocked = Annotated[tuple[SessionData, Account], _step_of(LOCKED)]
+
+
 @router.post("/sign-in/code", status_code=202)
 async def send_code(
-    request: Request, session: Session, tools: Tools, key: IdempotencyKey = None
+    request: Request, session: Session, tools: Tools, _: PendingMfa, key: IdempotencyKey = None
 ) -> Response:
     """Send the sign-in (or unlock) code by SMS to the registered phone."""
 
@@ -87,7 +113,9 @@ async def send_code(
 
 
 @router.post("/sign-in/verify", response_model=SignInStep)
-async def verify(request: Request, session: Session, tools: Tools, body: FactorIn) -> SignInStep:
+async def verify(
+    request: Request, session: Session, tools: Tools, _: PendingMfa, body: FactorIn
+) -> SignInStep:
     """Step 2: a TOTP, SMS or recovery code."""
     return _step(
         await signin.check_second_factor(
@@ -101,21 +129,12 @@ async def verify(request: Request, session: Session, tools: Tools, body: FactorI
     )
 
 
-async def _pending(
-    request: Request, session: Session, tools: Tools, stage: str
-) -> tuple[SessionData, Account]:
-    found = await signin.pending_sign_in(session, tools, bearer(request), "app", stage)
-    if found is None:
-        raise _expired()
-    return found
-
-
 @router.post("/activate", response_model=SignInStep)
 async def activate(
-    request: Request, session: Session, tools: Tools, body: ActivateIn
+    request: Request, session: Session, tools: Tools, step: PendingChange, body: ActivateIn
 ) -> SignInStep:
     """First sign-in: the holder's own password and passcode replace the initial password."""
-    pending, account = await _pending(request, session, tools, CHANGE)
+    pending, account = step
     attempt = attempt_of(request)
     await service.activate(
         session=session,
@@ -132,9 +151,11 @@ async def activate(
 
 
 @router.post("/unlock", response_model=SignInStep)
-async def unlock(request: Request, session: Session, tools: Tools) -> SignInStep:
+async def unlock(
+    request: Request, session: Session, tools: Tools, step: PendingLocked
+) -> SignInStep:
     """Lift the holder's own lock (after password and second factor) and sign in."""
-    pending, account = await _pending(request, session, tools, LOCKED)
+    pending, account = step
     attempt = attempt_of(request)
     await locks.holder_unlock(
         session=session, actor=signin.citizen_actor(account, ip=attempt.ip), account=account
