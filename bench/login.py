@@ -98,7 +98,7 @@ async def create_accounts(wanted: int) -> None:
     """`wanted` activated accounts through accounts/service.py (create_account + activate)."""
     from sqlalchemy import text
 
-    from dinhdanh.accounts import service
+    from dinhdanh.accounts import passwords, service
     from dinhdanh.platform.auth import Principal
     from dinhdanh.platform.credentials import Totp
     from dinhdanh.platform.db import Database, make_engine
@@ -144,7 +144,7 @@ async def create_accounts(wanted: int) -> None:
                     actor=actor,
                     data=service.NewAccount(personal_id=pid, phone=f"09{n:08d}"),
                 )
-                await service.activate(
+                await passwords.activate(
                     session=session,
                     tools=tools,
                     actor=actor,

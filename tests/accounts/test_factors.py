@@ -13,7 +13,7 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from dinhdanh.accounts import service
+from dinhdanh.accounts import passwords
 from dinhdanh.accounts.models import Account, RecoveryCode
 from dinhdanh.platform import clock, i18n
 from dinhdanh.platform.audit import AuditEvent
@@ -300,8 +300,8 @@ async def test_passcode_change_needs_the_password_and_a_good_passcode(client, db
     assert done.headers["location"].startswith("/me/security?done=passcode")
     account = await _account(db, holder)
     tools = app.state.account_tools
-    assert await service.verify_passcode(tools, account, "730519")
-    assert not await service.verify_passcode(tools, account, holder.passcode)
+    assert await passwords.verify_passcode(tools, account, "730519")
+    assert not await passwords.verify_passcode(tools, account, holder.passcode)
     assert len(await _events(db, holder.citizen_id, "account.passcode_changed")) == 1
 
 

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # and create two activated citizens with the known password.
 PREPARE = """
 import asyncio, json
-from dinhdanh.accounts import service
+from dinhdanh.accounts import passwords, service
 from dinhdanh.app import create_app
 from dinhdanh.migrations.runner import upgrade
 from dinhdanh.platform.auth import Principal
@@ -54,7 +54,7 @@ async def main():
                 session=session, tools=tools, actor=Principal.system("e2e"),
                 data=service.NewAccount(personal_id=citizen.personal_id, phone=phone),
             )
-            await service.activate(
+            await passwords.activate(
                 session=session, tools=tools, actor=Principal.system("e2e"),
                 account=account, password=PASSWORD, passcode=PASSCODE,
             )

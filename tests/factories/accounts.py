@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import httpx
 from sqlalchemy import select
 
-from dinhdanh.accounts import service
+from dinhdanh.accounts import passwords, service
 from dinhdanh.accounts.models import Account
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.outbox import OutboxMessage
@@ -79,7 +79,7 @@ async def create_holder(
     if activate:
         async with db.unit_of_work() as session:
             account = await session.get(Account, account.id)
-            await service.activate(
+            await passwords.activate(
                 session=session,
                 tools=tools,
                 actor=Principal.system("test"),

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
-from dinhdanh.accounts import locks, service, signin
+from dinhdanh.accounts import locks, passwords, service, signin
 from dinhdanh.accounts.devices import end_device, list_devices
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.schemas import (
@@ -136,7 +136,7 @@ async def activate(
     """First sign-in: the holder's own password and passcode replace the initial password."""
     pending, account = step
     attempt = attempt_of(request)
-    await service.activate(
+    await passwords.activate(
         session=session,
         tools=tools,
         actor=signin.citizen_actor(account, ip=attempt.ip),
@@ -172,7 +172,7 @@ async def check_passcode(
 ) -> Response:
     """The app opens: check the 6-digit passcode (five wrong ones pause it)."""
     account = await service.get_account(session, principal.id or "")
-    if not await service.verify_passcode(tools, account, body.passcode):
+    if not await passwords.verify_passcode(tools, account, body.passcode):
         await service.audit_account(session, principal, "account.passcode_failed", account)
         raise Problem(N_("The passcode is not correct."), type="invalid-passcode", status=401)
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dinhdanh.accounts import contact, recovery, service
+from dinhdanh.accounts import contact, passwords, recovery, service
 from dinhdanh.accounts.api import IdempotencyKey
 from dinhdanh.accounts.schemas import (
     CodeIn,
@@ -38,7 +38,7 @@ async def change_password(
     account = await service.get_account(session, principal.id or "")
 
     async def change() -> tuple[int, dict[str, int]]:
-        ended = await service.change_password(
+        ended = await passwords.change_password(
             session=session,
             tools=tools,
             actor=principal,
@@ -64,7 +64,7 @@ async def change_passcode(
     account = await service.get_account(session, principal.id or "")
 
     async def change() -> tuple[int, None]:
-        await service.change_passcode(
+        await passwords.change_passcode(
             session=session,
             tools=tools,
             actor=principal,

@@ -8,12 +8,12 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.passwords import confirm_password
 from dinhdanh.accounts.service import (
     AccountTools,
     audit_account,
     clean_email,
     clean_phone,
-    confirm_password,
     mask_phone,
 )
 from dinhdanh.platform import outbox

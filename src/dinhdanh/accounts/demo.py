@@ -9,7 +9,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.accounts import service
+from dinhdanh.accounts import passwords, service
 from dinhdanh.accounts.models import Account
 from dinhdanh.platform.auth import Principal
 from dinhdanh.population.service import adults_with_valid_card
@@ -49,7 +49,7 @@ async def ensure_demo_accounts(
             )
             existing.append(account)
         if existing:
-            await service.activate(
+            await passwords.activate(
                 session=session,
                 tools=tools,
                 actor=actor,

@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account, Passkey, RecoveryCode
-from dinhdanh.accounts.service import AccountTools, audit_account, confirm_password, mask_phone
+from dinhdanh.accounts.passwords import confirm_password
+from dinhdanh.accounts.service import AccountTools, audit_account, mask_phone
 from dinhdanh.accounts.signin import normalise_recovery_code
 from dinhdanh.platform import outbox
 from dinhdanh.platform.auth import Principal

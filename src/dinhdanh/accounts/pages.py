@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dinhdanh.accounts import locks, service, signin
+from dinhdanh.accounts import locks, passwords, service, signin
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account
 from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import (
@@ -212,8 +212,8 @@ async def activate(
     attempt = attempt_of(request)
     actor = signin.citizen_actor(account, ip=attempt.ip)
     try:
-        service.check_passwords_match(password, password2)
-        await service.activate(
+        passwords.check_passwords_match(password, password2)
+        await passwords.activate(
             session=session,
             tools=tools,
             actor=actor,

@@ -34,7 +34,8 @@ from dinhdanh.accounts.passkeys import (
     remember_challenge,
     take_challenge,
 )
-from dinhdanh.accounts.service import AccountTools, confirm_password, holder
+from dinhdanh.accounts.passwords import confirm_password
+from dinhdanh.accounts.service import AccountTools, holder
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, Problem, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_

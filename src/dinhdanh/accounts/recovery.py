@@ -18,11 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import signin
 from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.passwords import check_new_secrets, check_passwords_match
 from dinhdanh.accounts.service import (
     AccountTools,
     audit_account,
-    check_new_secrets,
-    check_passwords_match,
     end_all_sessions,
     find_account,
     get_account,

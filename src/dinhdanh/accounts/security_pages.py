@@ -9,7 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dinhdanh.accounts import factors, passkey_pages, passkey_registration, passkeys, service
+from dinhdanh.accounts import (
+    factors,
+    passkey_pages,
+    passkey_registration,
+    passkeys,
+    passwords,
+    service,
+)
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.web import (
     CurrentCitizen,
@@ -95,8 +102,8 @@ async def change_password(
     """Change the password; every other session ends."""
 
     async def work(account: Account) -> None:
-        service.check_passwords_match(password, password2)
-        await service.change_password(
+        passwords.check_passwords_match(password, password2)
+        await passwords.change_password(
             session=session,
             tools=tools,
             actor=principal,
@@ -122,7 +129,7 @@ async def change_passcode(
     """Set a new 6-digit passcode for the app, confirmed with the password."""
 
     async def work(account: Account) -> None:
-        await service.change_passcode(
+        await passwords.change_passcode(
             session=session,
             tools=tools,
             actor=principal,

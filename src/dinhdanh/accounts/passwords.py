@@ -1,0 +1,144 @@
+"""The holder's secrets: the password (first chosen at activation, then changed) and the
+app's 6-digit passcode, checked against the rules and the holder's own data."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.service import (
+    AccountTools,
+    audit_account,
+    end_other_sessions,
+    holder,
+)
+from dinhdanh.platform import clock, outbox
+from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.errors import Conflict, Unauthorized, ValidationProblem, field_error
+from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.passwords import citizen_password_errors, passcode_errors
+from dinhdanh.population.service import Identity
+
+
+def personal_data(who: Identity, account: Account) -> list[str]:
+    """The holder's own data a password or passcode must not contain."""
+    b = who.birth
+    pieces = [who.personal_id, str(b.year), account.phone, account.phone[-6:]]
+    pieces += [who.family_name, who.middle_name, who.given_name]
+    if b.month and b.day:
+        dd, mm, yy, yyyy = f"{b.day:02d}", f"{b.month:02d}", f"{b.year % 100:02d}", str(b.year)
+        pieces += [dd + mm + yyyy, yyyy + mm + dd, dd + mm + yy, yy + mm + dd]
+    return [p for p in pieces if p]
+
+
+def check_passwords_match(password: str, again: str) -> None:
+    """The password typed twice must be the same."""
+    if password != again:
+        raise ValidationProblem(
+            errors=[field_error("password2", N_("The two passwords are not the same."))]
+        )
+
+
+async def check_new_secrets(
+    session: AsyncSession, account: Account, *, password: str | None, passcode: str | None
+) -> None:
+    """Refuse a weak new password or passcode, naming the field."""
+    personal = personal_data(await holder(session, account), account)
+    errors = []
+    if password is not None:
+        errors += [field_error("password", m) for m in citizen_password_errors(password, personal)]
+    if passcode is not None:
+        errors += [field_error("passcode", m) for m in passcode_errors(passcode, personal)]
+    if errors:
+        raise ValidationProblem(errors=errors)
+
+
+async def activate(
+    *,
+    session: AsyncSession,
+    tools: AccountTools,
+    actor: Principal,
+    account: Account,
+    password: str,
+    passcode: str,
+) -> None:
+    """First sign-in: the initial password is replaced by the holder's own, with a passcode."""
+    if account.status != "pending":
+        raise Conflict(N_("This account is already activated."), type="already-activated")
+    await check_new_secrets(session, account, password=password, passcode=passcode)
+    account.password_hash = await tools.hasher.hash(password)
+    account.passcode_hash = await tools.hasher.hash(passcode)
+    now = clock.now()
+    first = account.activated_at is None
+    account.status, account.initial_password_expires_at = "active", None
+    account.password_changed_at = now
+    account.activated_at = account.activated_at or now
+    await audit_account(session, actor, "account.activated", account, {"first": first})
+
+
+async def confirm_password(tools: AccountTools, account: Account, password: str) -> None:
+    """Re-check the holder's password before a sensitive change (counted as a failure)."""
+    await tools.code_guard.check(f"pw:{account.id}", None)
+    matches, _ = await tools.hasher.verify(account.password_hash, password)
+    if not matches:
+        await tools.code_guard.failed(f"pw:{account.id}", None)
+        raise Unauthorized(N_("The password is incorrect."), type="wrong-password", status=403)
+    await tools.code_guard.succeeded(f"pw:{account.id}")
+
+
+async def change_password(
+    *,
+    session: AsyncSession,
+    tools: AccountTools,
+    actor: Principal,
+    account: Account,
+    current: str,
+    new: str,
+) -> int:
+    """Change the password: the current one first; every other session ends. Returns how
+    many other sessions ended."""
+    await confirm_password(tools, account, current)
+    await check_new_secrets(session, account, password=new, passcode=None)
+    account.password_hash = await tools.hasher.hash(new)
+    account.password_changed_at = clock.now()
+    ended = await end_other_sessions(tools, account, keep=actor.session_id)
+    await outbox.enqueue(
+        session,
+        channel="sms",
+        recipient=account.phone,
+        body=gettext(
+            "dinhdanh: the password of your e-ID account was changed. Not you? Lock it now."
+        ),
+    )
+    await audit_account(
+        session, actor, "account.password_changed", account, {"sessions_ended": ended}
+    )
+    return ended
+
+
+async def verify_passcode(tools: AccountTools, account: Account, passcode: str) -> bool:
+    """Check the app passcode (5 failures lock it out for a while, like a password)."""
+    key = f"passcode:{account.id}"
+    await tools.code_guard.check(key, None)
+    matches, _ = await tools.hasher.verify(account.passcode_hash, passcode)
+    if matches:
+        await tools.code_guard.succeeded(key)
+    else:
+        await tools.code_guard.failed(key, None)
+    return matches
+
+
+async def change_passcode(
+    *,
+    session: AsyncSession,
+    tools: AccountTools,
+    actor: Principal,
+    account: Account,
+    password: str,
+    passcode: str,
+) -> None:
+    """Set a new 6-digit passcode, confirmed with the password."""
+    await confirm_password(tools, account, password)
+    await check_new_secrets(session, account, password=None, passcode=passcode)
+    account.passcode_hash = await tools.hasher.hash(passcode)
+    await audit_account(session, actor, "account.passcode_changed", account)
