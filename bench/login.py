@@ -95,7 +95,8 @@ class _OnceHasher:
 
 
 async def create_accounts(wanted: int) -> None:
-    """`wanted` activated accounts through accounts/service.py (create_account + activate)."""
+    """`wanted` activated accounts through the account services (service.create_account,
+    passwords.activate)."""
     from sqlalchemy import text
 
     from dinhdanh.accounts import passwords, service

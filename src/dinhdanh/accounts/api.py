@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
-from dinhdanh.accounts import locks, passwords, service, signin
+from dinhdanh.accounts import factors, locks, passwords, service, signin
 from dinhdanh.accounts.devices import end_device, list_devices
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.schemas import (
@@ -201,7 +201,7 @@ async def account(session: Session, principal: CurrentCitizen) -> AccountOut:
         locked=found.locked,
         phone=found.phone,
         email=found.email,
-        second_factors=await signin.methods_of(session, found),
+        second_factors=await factors.methods_of(session, found),
     )
 
 

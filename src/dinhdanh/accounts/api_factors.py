@@ -9,7 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from dinhdanh.accounts import factors, passkey_registration, passkeys, service, signin
+from dinhdanh.accounts import (
+    factors,
+    passkey_registration,
+    passkeys,
+    recovery_codes,
+    service,
+)
 from dinhdanh.accounts.api import IdempotencyKey
 from dinhdanh.accounts.web import CurrentCitizen, Tools
 from dinhdanh.platform import idempotency
@@ -65,9 +71,9 @@ async def list_factors(session: Session, principal: CurrentCitizen) -> FactorsOu
     account = await service.get_account(session, principal.id or "")
     keys = await passkeys.list_passkeys(session, account)
     return FactorsOut(
-        methods=await signin.methods_of(session, account),
+        methods=await factors.methods_of(session, account),
         passkeys=[{"id": str(k.id), "name": k.name} for k in keys],
-        recovery_codes_left=await factors.recovery_codes_left(session, account),
+        recovery_codes_left=await recovery_codes.codes_left(session, account),
         passkey_sign_in=account.passkey_sign_in,
     )
 
@@ -186,7 +192,7 @@ async def passkey_alone(
 
 
 @router.post("/recovery-codes", status_code=200)
-async def recovery_codes(
+async def new_recovery_codes(
     request: Request,
     session: Session,
     tools: Tools,

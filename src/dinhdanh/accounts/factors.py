@@ -9,29 +9,23 @@ one in without a factor beside them.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any, Final
 
 import segno
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dinhdanh.accounts import recovery_codes
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account, Passkey, RecoveryCode
 from dinhdanh.accounts.passwords import confirm_password
 from dinhdanh.accounts.service import AccountTools, audit_account, mask_phone
-from dinhdanh.accounts.signin import normalise_recovery_code
 from dinhdanh.platform import outbox
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.errors import Conflict, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.population import personal_id as pid_rules
 
-RECOVERY_CODE_COUNT: Final = 10
-# Unambiguous characters (no 0/O, 1/I/L): the codes are written on paper and typed back.
-_RECOVERY_ALPHABET: Final = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-_RECOVERY_GROUP: Final = 5
 # How long a started authenticator enrolment waits for its confirming code.
 ENROL_SECONDS: Final = 600
 _SHOW_SECONDS: Final = 300
@@ -58,48 +52,31 @@ async def has_factor(session: AsyncSession, account: Account) -> bool:
     return await passkey_count(session, account) > 0
 
 
-async def recovery_codes_left(session: AsyncSession, account: Account) -> int:
-    """How many unused recovery codes the account has."""
-    return int(
-        await session.scalar(
-            select(func.count())
-            .select_from(RecoveryCode)
-            .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
-        )
-        or 0
-    )
+async def methods_of(
+    session: AsyncSession, account: Account, *, unlocking: bool = False
+) -> list[str]:
+    """The second factors the account can use now: totp, passkey, sms, recovery. Unlocking
+    also accepts a code to the registered phone (every account has one)."""
+    methods = []
+    if account.totp_secret_enc:
+        methods.append("totp")
+    if await session.scalar(select(Passkey.id).where(Passkey.account_id == account.id).limit(1)):
+        methods.append("passkey")
+    if account.sms_otp or unlocking:
+        methods.append("sms")
+    if methods and await session.scalar(
+        select(RecoveryCode.id)
+        .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
+        .limit(1)
+    ):
+        methods.append("recovery")
+    return methods
 
 
 async def _notify(session: AsyncSession, account: Account, message: str, **params: Any) -> None:
     await outbox.enqueue(
         session, channel="sms", recipient=account.phone, body=gettext(message, **params)
     )
-
-
-# ---------------------------------------------------------------- recovery codes
-
-
-def _new_recovery_code() -> str:
-    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(2 * _RECOVERY_GROUP))
-    return raw[:_RECOVERY_GROUP] + "-" + raw[_RECOVERY_GROUP:]
-
-
-async def _replace_recovery_codes(session: AsyncSession, account: Account) -> list[str]:
-    """Ten new codes; every earlier code (used or not) stops working."""
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
-    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-    session.add_all(
-        RecoveryCode(account_id=account.id, code_digest=token_digest(normalise_recovery_code(c)))
-        for c in codes
-    )
-    await session.flush()
-    return codes
-
-
-async def _drop_recovery_codes(session: AsyncSession, account: Account) -> int:
-    left = await recovery_codes_left(session, account)
-    await session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
-    return left
 
 
 async def generate_recovery_codes(
@@ -117,7 +94,7 @@ async def generate_recovery_codes(
             N_("Add a second factor first: recovery codes stand in for it."),
             type="no-second-factor",
         )
-    codes = await _replace_recovery_codes(session, account)
+    codes = await recovery_codes.replace_all(session, account)
     await audit_account(
         session,
         actor,
@@ -163,7 +140,7 @@ async def factor_added(
 ) -> list[str]:
     """Record an added factor (one audit event), tell the holder by SMS, and make the
     recovery codes when it is the first factor. Returns the new codes, if any."""
-    codes = await _replace_recovery_codes(session, account) if first else []
+    codes = await recovery_codes.replace_all(session, account) if first else []
     if codes:
         data = {**data, "recovery_codes_generated": len(codes)}
     await audit_account(session, actor, action, account, data)
@@ -184,7 +161,7 @@ async def factor_removed(
     """Record a removed factor, drop the recovery codes when no factor is left, and tell
     the holder by SMS."""
     if not await has_factor(session, account):
-        dropped = await _drop_recovery_codes(session, account)
+        dropped = await recovery_codes.drop_unused(session, account)
         if dropped:
             data = {**data, "recovery_codes_dropped": dropped}
     await audit_account(session, actor, action, account, data)

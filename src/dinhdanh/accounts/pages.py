@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dinhdanh.accounts import locks, passwords, service, signin
+from dinhdanh.accounts import factors, locks, passwords, service, signin
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account
 from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import (
@@ -106,7 +106,7 @@ async def _verify_page(
     if found is None:
         return RedirectResponse("/me/login", status_code=303)
     account = found[1]
-    methods = await signin.methods_of(session, account, unlocking=account.locked)
+    methods = await factors.methods_of(session, account, unlocking=account.locked)
     demo_code = None
     if request.app.state.settings.demo and account.totp_secret_enc:
         secret = tools.cipher.decrypt(account.totp_secret_enc, context=TOTP_CONTEXT)

@@ -16,7 +16,7 @@ from typing import Final
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.accounts import signin
+from dinhdanh.accounts import factors, signin
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.passwords import check_new_secrets, check_passwords_match
 from dinhdanh.accounts.service import (
@@ -118,7 +118,7 @@ async def check_code(
         await tools.code_guard.failed(f"reset:{subject}", ip)
         raise signin.wrong_code()
     account = await get_account(session, subject)
-    methods = [m for m in await signin.methods_of(session, account) if m not in ("sms",)]
+    methods = [m for m in await factors.methods_of(session, account) if m not in ("sms",)]
     state.step = FACTOR if methods else OFFICE
     await _save(tools, state)
     return state, methods

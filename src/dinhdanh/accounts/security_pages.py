@@ -15,6 +15,7 @@ from dinhdanh.accounts import (
     passkey_registration,
     passkeys,
     passwords,
+    recovery_codes,
     service,
 )
 from dinhdanh.accounts.models import Account
@@ -51,7 +52,7 @@ async def _page(
         passkeys=await passkeys.list_passkeys(session, account),
         enrolment=await factors.pending_totp(tools=tools, account=account),
         has_factor=await factors.has_factor(session, account),
-        codes_left=await factors.recovery_codes_left(session, account),
+        codes_left=await recovery_codes.codes_left(session, account),
         new_codes=[] if problem else await factors.take_to_show(tools, principal.session_id),
         failed=failed,
         done=done,

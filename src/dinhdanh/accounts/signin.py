@@ -12,11 +12,11 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dinhdanh.accounts import factors, recovery_codes
 from dinhdanh.accounts.devices import device_name, place_code
-from dinhdanh.accounts.models import TOTP_CONTEXT, Account, Passkey, RecoveryCode
+from dinhdanh.accounts.models import TOTP_CONTEXT, Account
 from dinhdanh.accounts.service import (
     AccountTools,
     audit_account,
@@ -26,11 +26,9 @@ from dinhdanh.accounts.service import (
 )
 from dinhdanh.platform import audit, clock, outbox
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.sessions import SessionData
-from dinhdanh.population import personal_id as pid_rules
 
 PENDING_SECONDS: Final = 300
 # Session stages: waiting for the new password ("change"), for a second factor ("mfa"),
@@ -131,27 +129,6 @@ async def _failed(
         )
 
 
-async def methods_of(
-    session: AsyncSession, account: Account, *, unlocking: bool = False
-) -> list[str]:
-    """The second factors the account can use now: totp, passkey, sms, recovery. Unlocking
-    also accepts a code to the registered phone (every account has one)."""
-    methods = []
-    if account.totp_secret_enc:
-        methods.append("totp")
-    if await session.scalar(select(Passkey.id).where(Passkey.account_id == account.id).limit(1)):
-        methods.append("passkey")
-    if account.sms_otp or unlocking:
-        methods.append("sms")
-    if methods and await session.scalar(
-        select(RecoveryCode.id)
-        .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
-        .limit(1)
-    ):
-        methods.append("recovery")
-    return methods
-
-
 async def _replace(
     tools: AccountTools,
     previous: SessionData | None,
@@ -217,7 +194,7 @@ async def check_password(
         return Outcome(session=pending, account=account)
     # A locked account always needs a second factor (a code to the phone at least): the
     # holder unlocks with password and second factor.
-    methods = await methods_of(session, account, unlocking=account.locked)
+    methods = await factors.methods_of(session, account, unlocking=account.locked)
     if methods:
         pending = await _replace(tools, previous, account, attempt, _pending(account, MFA))
         return Outcome(session=pending, account=account, methods=methods)
@@ -276,30 +253,8 @@ async def check_factor(
     if method == "sms":
         return await tools.codes.verify("signin", subject, value)
     if method == "recovery":
-        return await use_recovery_code(session, account, value)
+        return await recovery_codes.use_code(session, account, value)
     return False
-
-
-async def use_recovery_code(session: AsyncSession, account: Account, value: str) -> bool:
-    """Spend one unused recovery code of the account; True when it matched."""
-    digest = token_digest(normalise_recovery_code(value))
-    # One UPDATE decides: of two requests racing with the same code, only one spends it.
-    spent = await session.execute(
-        update(RecoveryCode)
-        .where(
-            RecoveryCode.account_id == account.id,
-            RecoveryCode.code_digest == digest,
-            RecoveryCode.used_at.is_(None),
-        )
-        .values(used_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(spent.rowcount)  # type: ignore[attr-defined]
-
-
-def normalise_recovery_code(value: str) -> str:
-    """Recovery codes are read aloud and typed: case, spaces and dashes do not matter."""
-    return "".join(ch for ch in (value or "").upper() if ch.isalnum())
 
 
 async def check_second_factor(
@@ -330,7 +285,7 @@ async def check_second_factor(
         return Outcome(
             problem=wrong_code(),
             account=account,
-            methods=await methods_of(session, account, unlocking=account.locked),
+            methods=await factors.methods_of(session, account, unlocking=account.locked),
         )
     await tools.code_guard.succeeded(key)
     return await after_second_factor(
@@ -438,8 +393,3 @@ async def sign_out(
             account,
             {"channel": channel},
         )
-
-
-def masked(personal_id: str) -> str:
-    """The personal ID as logs and notices show it."""
-    return pid_rules.mask(personal_id)
