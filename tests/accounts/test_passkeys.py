@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -26,7 +26,7 @@ from dinhdanh.accounts.signin import citizen_actor
 from dinhdanh.platform import i18n
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal
-from tests.factories.accounts import PASSWORD, create_holder, last_sms, sign_in_web
+from tests.factories.accounts import PASSWORD, Holder, create_holder, last_sms, sign_in_web
 
 UP, UV, AT = 0x01, 0x04, 0x40
 
@@ -146,6 +146,27 @@ async def _passkey_sign_in(
     )
 
 
+async def _holder_with_passkey(client, db, app) -> tuple[Holder, SoftAuthenticator]:
+    """A holder who registered a passkey on this device, then signed out."""
+    holder = await create_holder(db, app)
+    device = SoftAuthenticator()
+    await sign_in_web(client, holder)
+    await _register(client, device)
+    await client.post("/me/logout")
+    return holder, device
+
+
+async def _change_account(
+    db, app, holder, work: Callable[..., Awaitable[object]], actor: Callable[[Account], Principal]
+) -> None:
+    """Run an account service on the holder's account outside any request."""
+    async with db.unit_of_work() as session:
+        account = await session.get(Account, holder.account_id)
+        await work(
+            session=session, tools=app.state.account_tools, actor=actor(account), account=account
+        )
+
+
 async def _actions(db, citizen_id) -> list[tuple[str, dict]]:
     async with db.unit_of_work() as session:
         rows = await session.execute(
@@ -243,11 +264,7 @@ async def test_a_passkey_from_another_site_is_refused(client, db, app):
 
 
 async def test_the_passkey_alone_signs_in(client, db, app):
-    holder = await create_holder(db, app)
-    device = SoftAuthenticator()
-    await sign_in_web(client, holder)
-    await _register(client, device)
-    await client.post("/me/logout")
+    holder, device = await _holder_with_passkey(client, db, app)
     assert (await client.get("/me")).status_code == 303
 
     got = await client.post("/me/login/passkey/options", json={"mode": "signin"})
@@ -278,11 +295,7 @@ async def test_the_passkey_alone_signs_in(client, db, app):
 
 
 async def test_without_user_verification_the_passkey_is_refused(client, db, app):
-    holder = await create_holder(db, app)
-    device = SoftAuthenticator()
-    await sign_in_web(client, holder)
-    await _register(client, device)
-    await client.post("/me/logout")
+    holder, device = await _holder_with_passkey(client, db, app)
     refused = await _passkey_sign_in(client, device, verified=False)
     assert refused.status_code == 401
     assert refused.json()["detail"].startswith("The passkey was not accepted.")
@@ -328,11 +341,7 @@ async def test_when_the_passkey_alone_is_not_allowed_it_is_the_second_factor(cli
 
 
 async def test_a_sign_in_challenge_does_not_serve_the_second_step(client, db, app):
-    holder = await create_holder(db, app)
-    device = SoftAuthenticator()
-    await sign_in_web(client, holder)
-    await _register(client, device)
-    await client.post("/me/logout")
+    holder, device = await _holder_with_passkey(client, db, app)
     await sign_in_web(client, holder)  # now at the second step
     got = await client.post("/me/login/passkey/options", json={"mode": "signin"})
     mixed = await client.post(
@@ -344,19 +353,10 @@ async def test_a_sign_in_challenge_does_not_serve_the_second_step(client, db, ap
 
 
 async def test_a_locked_account_goes_to_the_unlock_page(client, db, app):
-    holder = await create_holder(db, app)
-    device = SoftAuthenticator()
-    await sign_in_web(client, holder)
-    await _register(client, device)
-    await client.post("/me/logout")
-    async with db.unit_of_work() as session:
-        account = await session.get(Account, holder.account_id)
-        await locks.panic_lock(
-            session=session,
-            tools=app.state.account_tools,
-            actor=citizen_actor(account, ip=None),
-            account=account,
-        )
+    holder, device = await _holder_with_passkey(client, db, app)
+    await _change_account(
+        db, app, holder, locks.panic_lock, lambda account: citizen_actor(account, ip=None)
+    )
     signed = await _passkey_sign_in(client, device)
     assert signed.json() == {"next": "/me/unlock"}
     unlock = await client.get("/me/unlock")
@@ -420,19 +420,10 @@ async def test_malformed_credentials_get_an_answer_not_an_error(client, db, app)
 
 
 async def test_after_a_new_initial_password_the_passkey_alone_waits(client, db, app):
-    holder = await create_holder(db, app)
-    device = SoftAuthenticator()
-    await sign_in_web(client, holder)
-    await _register(client, device)
-    await client.post("/me/logout")
-    async with db.unit_of_work() as session:
-        account = await session.get(Account, holder.account_id)
-        await service.send_initial_password(
-            session=session,
-            tools=app.state.account_tools,
-            actor=Principal.system("test"),
-            account=account,
-        )
+    holder, device = await _holder_with_passkey(client, db, app)
+    await _change_account(
+        db, app, holder, service.send_initial_password, lambda _: Principal.system("test")
+    )
     refused = await _passkey_sign_in(client, device)
     assert refused.status_code == 401
     assert "password from the SMS first" in refused.json()["detail"]

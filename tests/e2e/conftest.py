@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ FLAGS = [
 ]
 
 pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -45,56 +47,87 @@ class Server:
             return conn.execute(sql, params).fetchall()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """Start `python -m dinhdanh serve` on the embedded default with a small demo population."""
+def need_chromium() -> None:
+    """Skip the test when Debian's Chromium is not installed."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    data_dir = tmp_path_factory.mktemp("e2e-var")
-    port = _free_port()
+
+
+def server_env(data_dir: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without its DINHDANH_ settings (but the Chromium path),
+    with the server's data folder and the given `settings`."""
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith("DINHDANH_") or k == "DINHDANH_CHROMIUM"
     }
-    env.update(DINHDANH_DATA_DIR=str(data_dir), DINHDANH_DEMO_CITIZENS="400")
+    env.update(DINHDANH_DATA_DIR=str(data_dir), **settings)
+    return env
+
+
+@contextmanager
+def serving(
+    data_dir: Path, env: dict[str, str], *, port: int | None = None, host: str = "127.0.0.1"
+) -> Iterator[Server]:
+    """Run `python -m dinhdanh serve` with `env` until the block ends, once it is ready;
+    its URL names `host` (WebAuthn wants `localhost`), its log is in `data_dir`."""
+    port = port or free_port()
     log = data_dir / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "dinhdanh", "serve", "--port", str(port)],
+            cwd=ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
         )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     try:
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"server exited: {log.read_text()[-2000:]}")
             try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
             time.sleep(0.2)  # readiness polling of a child process, not a race cover-up
-        yield Server(url, data_dir, log)
+        yield Server(f"http://{host}:{port}", data_dir, log)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
-async def browser(server: Server) -> AsyncIterator[Browser]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Start `python -m dinhdanh serve` on the embedded default with a small demo population."""
+    need_chromium()
+    data_dir = tmp_path_factory.mktemp("e2e-var")
+    with serving(data_dir, server_env(data_dir, DINHDANH_DEMO_CITIZENS="400")) as running:
+        yield running
+
+
+@asynccontextmanager
+async def browsing(browser: Browser, base_url: str, locale: str) -> AsyncIterator[Page]:
+    """A page in a fresh browser context (no cookies) at `base_url`, speaking `locale`."""
+    context = await browser.new_context(base_url=base_url, locale=locale)
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
     """Debian's Chromium, headless."""
+    need_chromium()
     async with async_playwright() as pw:
         chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield chromium
@@ -104,7 +137,5 @@ async def browser(server: Server) -> AsyncIterator[Browser]:
 @pytest.fixture
 async def page(browser: Browser, server: Server) -> AsyncIterator[Page]:
     """A fresh browser context (no cookies) per test."""
-    context = await browser.new_context(base_url=server.url, locale="vi-VN")
-    pg = await context.new_page()
-    yield pg
-    await context.close()
+    async with browsing(browser, server.url, "vi-VN") as pg:
+        yield pg

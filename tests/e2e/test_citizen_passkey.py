@@ -18,16 +18,21 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
-from playwright.async_api import Browser, CDPSession, Page, async_playwright, expect
+from playwright.async_api import Browser, CDPSession, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, FLAGS, _free_port
+from tests.e2e.conftest import (
+    ROOT,
+    browsing,
+    free_port,
+    need_chromium,
+    server_env,
+    serving,
+)
 from tests.factories.accounts import PASSWORD
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
 
 # Run in a child process (its own event loop and engine): migrate the server's database
 # and create two activated citizens with the known password.
@@ -78,18 +83,16 @@ class PasskeyServer:
 @pytest.fixture(scope="module")
 def passkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasskeyServer]:
     """`dinhdanh serve` with public URL http://localhost:PORT and two citizens."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    need_chromium()
     data_dir = tmp_path_factory.mktemp("e2e-passkeys")
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DINHDANH_")}
-    env.update(
-        DINHDANH_DATA_DIR=str(data_dir),
+    env = server_env(
+        data_dir,
         DINHDANH_PUBLIC_URL=url,
         DINHDANH_DEMO="false",
         DINHDANH_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
     prepared = subprocess.run(
         [sys.executable, "-c", PREPARE],
@@ -103,50 +106,15 @@ def passkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passkey
     if prepared.returncode != 0:
         pytest.fail(f"preparing the citizens failed: {prepared.stderr[-2000:]}")
     citizens = json.loads(prepared.stdout.strip().splitlines()[-1])
-    log = data_dir / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "dinhdanh", "serve", "--port", str(port)],
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)  # readiness polling of a child process, not a race cover-up
-        yield PasskeyServer(url, citizens, log)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-async def localhost_browser(passkey_server: PasskeyServer) -> AsyncIterator[Browser]:
-    """Chromium for this module's server."""
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        await chromium.close()
+    with serving(data_dir, env, port=port, host="localhost") as running:
+        yield PasskeyServer(running.url, citizens, running.log)
 
 
 @pytest.fixture
-async def page(localhost_browser: Browser, passkey_server: PasskeyServer) -> AsyncIterator[Page]:
+async def page(browser: Browser, passkey_server: PasskeyServer) -> AsyncIterator[Page]:
     """A fresh English-speaking browser context at http://localhost:PORT."""
-    context = await localhost_browser.new_context(base_url=passkey_server.url, locale="en-US")
-    pg = await context.new_page()
-    yield pg
-    await context.close()
+    async with browsing(browser, passkey_server.url, "en-US") as pg:
+        yield pg
 
 
 async def _virtual_authenticator(page: Page) -> tuple[CDPSession, str]:

@@ -32,7 +32,7 @@ from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.errors import Problem, Unauthorized
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.sessions import SessionData
-from dinhdanh.platform.web import Session
+from dinhdanh.platform.web import Connection, Session
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: sign-in and account"])
 IdempotencyKey = Annotated[
@@ -56,11 +56,11 @@ def _expired() -> Unauthorized:
 
 
 @router.post("/sign-in", response_model=SignInStep)
-async def sign_in(request: Request, session: Session, tools: Tools, body: SignInIn) -> SignInStep:
+async def sign_in(request: Request, conn: Connection, tools: Tools, body: SignInIn) -> SignInStep:
     """Step 1: personal ID and password. The answer names the next stage and its token."""
     return _step(
         await signin.check_password(
-            session,
+            conn,
             tools=tools,
             personal_id=body.personal_id,
             password=body.password,

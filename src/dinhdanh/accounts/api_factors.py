@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -17,8 +17,9 @@ from dinhdanh.accounts import (
     service,
 )
 from dinhdanh.accounts.api import IdempotencyKey
+from dinhdanh.accounts.models import Passkey
+from dinhdanh.accounts.own_account import Own, new_codes, no_content
 from dinhdanh.accounts.web import CurrentCitizen, Tools
-from dinhdanh.platform import idempotency
 from dinhdanh.platform.web import Session
 
 router = APIRouter(prefix="/api/app/v1/factors", tags=["app: second factors"])
@@ -86,195 +87,79 @@ async def totp_setup(session: Session, tools: Tools, principal: CurrentCitizen) 
     return TotpSetupOut(secret=started.secret, uri=started.uri)
 
 
-async def _once(
-    request: Request, session: Session, principal: CurrentCitizen, operation: Any
-) -> Response:
-    return await idempotency.once(request, session, owner=principal.id or "-", operation=operation)
-
-
 @router.post("/totp/confirm", status_code=200)
-async def totp_confirm(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: TotpConfirmIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def totp_confirm(own: Own, body: TotpConfirmIn, key: IdempotencyKey = None) -> Response:
     """Turn the authenticator app on; the first factor also yields ten recovery codes."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def confirm() -> tuple[int, dict[str, list[str]]]:
-        codes = await factors.confirm_totp(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            code=body.code,
-            password=body.password,
-        )
-        return 200, {"recovery_codes": codes}
-
-    return await _once(request, session, principal, confirm)
+    return await own.once(factors.confirm_totp, new_codes, code=body.code, password=body.password)
 
 
 @router.post("/totp/remove", status_code=204)
-async def totp_remove(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: PasswordIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def totp_remove(own: Own, body: PasswordIn, key: IdempotencyKey = None) -> Response:
     """Remove the authenticator app."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def remove() -> tuple[int, None]:
-        await factors.remove_totp(
-            session=session, tools=tools, actor=principal, account=account, password=body.password
-        )
-        return 204, None
-
-    return await _once(request, session, principal, remove)
+    return await own.once(factors.remove_totp, no_content, password=body.password)
 
 
 @router.post("/sms", status_code=200)
-async def sms(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: SwitchIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def sms(own: Own, body: SwitchIn, key: IdempotencyKey = None) -> Response:
     """Turn sign-in codes by SMS on or off."""
-    account = await service.get_account(session, principal.id or "")
 
-    async def switch() -> tuple[int, dict[str, Any]]:
-        codes = await factors.set_sms_otp(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            enabled=body.enabled,
-            password=body.password,
-        )
+    def answer(codes: list[str]) -> tuple[int, dict[str, Any]]:
         return 200, {"enabled": body.enabled, "recovery_codes": codes or []}
 
-    return await _once(request, session, principal, switch)
+    return await own.once(factors.set_sms_otp, answer, enabled=body.enabled, password=body.password)
 
 
 @router.post("/passkey-sign-in", status_code=200)
-async def passkey_alone(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: SwitchIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def passkey_alone(own: Own, body: SwitchIn, key: IdempotencyKey = None) -> Response:
     """Allow or refuse signing in with a passkey alone."""
-    account = await service.get_account(session, principal.id or "")
 
-    async def switch() -> tuple[int, dict[str, bool]]:
-        await factors.set_passkey_sign_in(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            allowed=body.enabled,
-            password=body.password,
-        )
+    def answer(_: None) -> tuple[int, dict[str, bool]]:
         return 200, {"enabled": body.enabled}
 
-    return await _once(request, session, principal, switch)
-
-
-@router.post("/recovery-codes", status_code=200)
-async def new_recovery_codes(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: PasswordIn,
-    key: IdempotencyKey = None,
-) -> Response:
-    """Ten new recovery codes, shown once; the old ones stop working."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def generate() -> tuple[int, dict[str, list[str]]]:
-        codes = await factors.generate_recovery_codes(
-            session=session, tools=tools, actor=principal, account=account, password=body.password
-        )
-        return 200, {"recovery_codes": codes}
-
-    return await _once(request, session, principal, generate)
-
-
-@router.post("/passkeys/options")
-async def passkey_options(
-    session: Session, tools: Tools, principal: CurrentCitizen, body: PasswordIn
-) -> dict[str, Any]:
-    """WebAuthn creation options for the phone's platform authenticator, after the password."""
-    account = await service.get_account(session, principal.id or "")
-    return await passkey_registration.registration_options(
-        session=session,
-        tools=tools,
-        account=account,
-        password=body.password,
-        session_id=principal.session_id,
+    return await own.once(
+        factors.set_passkey_sign_in, answer, allowed=body.enabled, password=body.password
     )
 
 
+@router.post("/recovery-codes", status_code=200)
+async def new_recovery_codes(own: Own, body: PasswordIn, key: IdempotencyKey = None) -> Response:
+    """Ten new recovery codes, shown once; the old ones stop working."""
+    return await own.once(factors.generate_recovery_codes, new_codes, password=body.password)
+
+
+@router.post("/passkeys/options")
+async def passkey_options(own: Own, body: PasswordIn) -> dict[str, Any]:
+    """WebAuthn creation options for the phone's platform authenticator, after the password."""
+    return await passkey_registration.registration_options(
+        session=own.session,
+        tools=own.tools,
+        account=await own.account(),
+        password=body.password,
+        session_id=own.principal.session_id,
+    )
+
+
+def _added(added: tuple[Passkey, list[str]]) -> tuple[int, dict[str, Any]]:
+    passkey, codes = added
+    return 201, {"id": str(passkey.id), "name": passkey.name, "recovery_codes": codes}
+
+
 @router.post("/passkeys", status_code=201)
-async def passkey_add(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: PasskeyIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def passkey_add(own: Own, body: PasskeyIn, key: IdempotencyKey = None) -> Response:
     """Store the passkey the phone made; the first factor also yields recovery codes."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def add() -> tuple[int, dict[str, Any]]:
-        passkey, codes = await passkey_registration.add_passkey(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            credential=body.credential,
-            name=body.name,
-        )
-        return 201, {"id": str(passkey.id), "name": passkey.name, "recovery_codes": codes}
-
-    return await _once(request, session, principal, add)
+    return await own.once(
+        passkey_registration.add_passkey, _added, credential=body.credential, name=body.name
+    )
 
 
 @router.post("/passkeys/{passkey_id}/remove", status_code=204)
 async def passkey_remove(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    passkey_id: str,
-    body: PasswordIn,
-    key: IdempotencyKey = None,
+    own: Own, passkey_id: str, body: PasswordIn, key: IdempotencyKey = None
 ) -> Response:
     """Remove a passkey."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def remove() -> tuple[int, None]:
-        await passkey_registration.remove_passkey(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            passkey_id=passkey_id,
-            password=body.password,
-        )
-        return 204, None
-
-    return await _once(request, session, principal, remove)
+    return await own.once(
+        passkey_registration.remove_passkey,
+        no_content,
+        passkey_id=passkey_id,
+        password=body.password,
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from dinhdanh.accounts import contact, passwords, recovery, service
+from dinhdanh.accounts import contact, passwords, recovery
 from dinhdanh.accounts.api import IdempotencyKey
+from dinhdanh.accounts.own_account import Own, no_content
 from dinhdanh.accounts.schemas import (
     CodeIn,
     ContactIn,
@@ -17,8 +18,7 @@ from dinhdanh.accounts.schemas import (
     ResetStartIn,
     ResetStep,
 )
-from dinhdanh.accounts.web import CurrentCitizen, Tools
-from dinhdanh.platform import idempotency
+from dinhdanh.accounts.web import Tools
 from dinhdanh.platform.errors import NotFound
 from dinhdanh.platform.web import Session, client_ip
 
@@ -26,55 +26,21 @@ router = APIRouter(prefix="/api/app/v1", tags=["app: security"])
 
 
 @router.post("/password", status_code=200)
-async def change_password(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: PasswordChangeIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def change_password(own: Own, body: PasswordChangeIn, key: IdempotencyKey = None) -> Response:
     """Change the password; every other session ends."""
-    account = await service.get_account(session, principal.id or "")
 
-    async def change() -> tuple[int, dict[str, int]]:
-        ended = await passwords.change_password(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            current=body.current,
-            new=body.new,
-        )
+    def answer(ended: int) -> tuple[int, dict[str, int]]:
         return 200, {"other_sessions_ended": ended}
 
-    return await idempotency.once(request, session, owner=str(account.id), operation=change)
+    return await own.once(passwords.change_password, answer, current=body.current, new=body.new)
 
 
 @router.post("/passcode", status_code=204)
-async def change_passcode(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: PasscodeChangeIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def change_passcode(own: Own, body: PasscodeChangeIn, key: IdempotencyKey = None) -> Response:
     """Set a new passcode, confirmed with the password."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def change() -> tuple[int, None]:
-        await passwords.change_passcode(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            password=body.password,
-            passcode=body.passcode,
-        )
-        return 204, None
-
-    return await idempotency.once(request, session, owner=str(account.id), operation=change)
+    return await own.once(
+        passwords.change_passcode, no_content, password=body.password, passcode=body.passcode
+    )
 
 
 def _kind(kind: str) -> contact.Kind:
@@ -85,59 +51,32 @@ def _kind(kind: str) -> contact.Kind:
 
 @router.post("/contact/{kind}", status_code=202)
 async def request_contact_change(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    kind: str,
-    body: ContactIn,
-    key: IdempotencyKey = None,
+    own: Own, kind: str, body: ContactIn, key: IdempotencyKey = None
 ) -> Response:
     """Send a code to the new phone (kind=phone) or e-mail address (kind=email)."""
-    account = await service.get_account(session, principal.id or "")
-    which = _kind(kind)
 
-    async def send() -> tuple[int, dict[str, str]]:
-        sent_to = await contact.request_change(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            kind=which,
-            value=body.value,
-            password=body.password,
-        )
+    def answer(sent_to: str) -> tuple[int, dict[str, str]]:
         return 202, {"sent_to": sent_to}
 
-    return await idempotency.once(request, session, owner=str(account.id), operation=send)
+    return await own.once(
+        contact.request_change,
+        answer,
+        kind=_kind(kind),
+        value=body.value,
+        password=body.password,
+    )
 
 
 @router.post("/contact/{kind}/confirm", status_code=200)
 async def confirm_contact_change(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    kind: str,
-    body: CodeIn,
-    key: IdempotencyKey = None,
+    own: Own, kind: str, body: CodeIn, key: IdempotencyKey = None
 ) -> Response:
     """Confirm with the code; the old phone or address is told."""
-    account = await service.get_account(session, principal.id or "")
-    which = _kind(kind)
 
-    async def confirm() -> tuple[int, dict[str, str]]:
-        now = await contact.confirm_change(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            kind=which,
-            code=body.code,
-        )
+    def answer(now: str) -> tuple[int, dict[str, str]]:
         return 200, {kind: now}
 
-    return await idempotency.once(request, session, owner=str(account.id), operation=confirm)
+    return await own.once(contact.confirm_change, answer, kind=_kind(kind), code=body.code)
 
 
 # ---------------------------------------------------------------- forgotten password

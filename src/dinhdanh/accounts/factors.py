@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import segno
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import recovery_codes
@@ -57,18 +57,30 @@ async def methods_of(
 ) -> list[str]:
     """The second factors the account can use now: totp, passkey, sms, recovery. Unlocking
     also accepts a code to the registered phone (every account has one)."""
-    methods = []
-    if account.totp_secret_enc:
-        methods.append("totp")
-    if await session.scalar(select(Passkey.id).where(Passkey.account_id == account.id).limit(1)):
-        methods.append("passkey")
-    if account.sms_otp or unlocking:
-        methods.append("sms")
-    if methods and await session.scalar(
-        select(RecoveryCode.id)
-        .where(RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None))
-        .limit(1)
-    ):
+    # One round trip for both (this runs at every sign-in).
+    has_passkey, has_recovery = (
+        await session.execute(
+            select(
+                exists().where(Passkey.account_id == account.id),
+                exists().where(
+                    RecoveryCode.account_id == account.id, RecoveryCode.used_at.is_(None)
+                ),
+            )
+        )
+    ).one()
+    return methods_from(
+        totp=bool(account.totp_secret_enc),
+        passkey=bool(has_passkey),
+        sms=account.sms_otp or unlocking,
+        recovery=bool(has_recovery),
+    )
+
+
+def methods_from(*, totp: bool, passkey: bool, sms: bool, recovery: bool) -> list[str]:
+    """The second factors on offer, in the order the pages show them; recovery codes only
+    beside another factor (they stand in for one, they are not one)."""
+    methods = [name for name, on in (("totp", totp), ("passkey", passkey), ("sms", sms)) if on]
+    if methods and recovery:
         methods.append("recovery")
     return methods
 

@@ -82,14 +82,8 @@ class HistoryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: HistoryEntry) -> HistoryOut:
-        """From the audit event."""
-        return cls(
-            at=entry.at,
-            action=entry.action,
-            actor_kind=entry.actor_kind,
-            actor_unit=entry.actor_unit,
-            data=entry.data,
-        )
+        """From the audit event (the same fields)."""
+        return cls.model_validate(entry, from_attributes=True)
 
 
 class AccountOut(BaseModel):

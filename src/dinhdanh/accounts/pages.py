@@ -21,7 +21,8 @@ from dinhdanh.accounts.web import (
 )
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.sessions import SessionData
-from dinhdanh.platform.web import Session, render, render_form, safe_next
+from dinhdanh.platform.web import Connection, Session, render, render_form, safe_next
+from dinhdanh.population.service import full_name_of
 
 router = APIRouter(prefix="/me", tags=["citizen pages"], include_in_schema=False)
 HOME = "/me"
@@ -69,15 +70,16 @@ async def login_form(request: Request, tools: Tools, next: str = "") -> Response
 @router.post("/login")
 async def login(
     request: Request,
-    session: Session,
+    conn: Connection,
     tools: Tools,
     personal_id: Annotated[str, Form(max_length=40)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
     next: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Check personal ID and password; continue to the step the account needs."""
+    """Check personal ID and password; continue to the step the account needs (a hot path:
+    one Core connection, no ORM session)."""
     outcome = await signin.check_password(
-        session,
+        conn,
         tools=tools,
         personal_id=personal_id,
         password=password,
@@ -285,8 +287,8 @@ async def home(
 ) -> Response:
     """The account's home: who, level, status, and where to go next."""
     account = await service.get_account(session, principal.id or "")
-    who = await service.holder(session, account)
-    return render(request, "accounts/home.html", account=account, who=who, done=done)
+    name = await full_name_of(session=session, citizen_id=account.citizen_id)
+    return render(request, "accounts/home.html", account=account, full_name=name, done=done)
 
 
 @router.post("/logout")

@@ -4,6 +4,7 @@ Included in `security_pages.router` (prefix /me)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any, Literal
 
 import orjson
@@ -11,11 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from dinhdanh.accounts import factors, passkey_registration, passkeys, service
+from dinhdanh.accounts import factors, passkey_registration, passkeys
+from dinhdanh.accounts.own_account import Own
 from dinhdanh.accounts.signin import LOCKED
 from dinhdanh.accounts.web import (
     CITIZEN_COOKIE,
-    CurrentCitizen,
     Tools,
     attempt_of,
     clear_citizen_cookie,
@@ -64,46 +65,47 @@ def _json_problem(request: Request, problem: Problem) -> Response:
     )
 
 
-@router.post("/passkeys/register/options")
-async def register_options(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, body: PasswordBody
-) -> Response:
-    """WebAuthn creation options for a new passkey, after the password (`options`), and
-    the message to show if the browser makes none (`failed`)."""
-    account = await service.get_account(session, principal.id or "")
+async def _json_answer(request: Request, work: Awaitable[dict[str, Any]]) -> Response:
+    """The answer of `work` as JSON, or its problem as problem+json."""
     try:
-        options = await passkey_registration.registration_options(
-            session=session,
-            tools=tools,
-            account=account,
-            password=body.password,
-            session_id=principal.session_id,
-        )
+        return JSONResponse(await work)
     except Problem as problem:
         return _json_problem(request, problem)
-    failed = gettext("No passkey was made. Try again, or use another device.")
-    return JSONResponse({"options": options, "failed": failed})
+
+
+@router.post("/passkeys/register/options")
+async def register_options(own: Own, body: PasswordBody) -> Response:
+    """WebAuthn creation options for a new passkey, after the password (`options`), and
+    the message to show if the browser makes none (`failed`)."""
+    account = await own.account()
+
+    async def work() -> dict[str, Any]:
+        options = await passkey_registration.registration_options(
+            session=own.session,
+            tools=own.tools,
+            account=account,
+            password=body.password,
+            session_id=own.principal.session_id,
+        )
+        failed = gettext("No passkey was made. Try again, or use another device.")
+        return {"options": options, "failed": failed}
+
+    return await _json_answer(own.request, work())
 
 
 @router.post("/passkeys/register")
-async def register(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, body: RegisterBody
-) -> Response:
+async def register(own: Own, body: RegisterBody) -> Response:
     """Store the new passkey; answers where the page goes next."""
-    account = await service.get_account(session, principal.id or "")
-    try:
-        _, codes = await passkey_registration.add_passkey(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            credential=body.credential,
-            name=body.name,
+    account = await own.account()
+
+    async def work() -> dict[str, Any]:
+        _, codes = await own.call(
+            passkey_registration.add_passkey, account, credential=body.credential, name=body.name
         )
-    except Problem as problem:
-        return _json_problem(request, problem)
-    await factors.keep_to_show(tools, principal.session_id, codes)
-    return JSONResponse({"next": f"{PAGE}?done=passkey_added#passkeys"})
+        await factors.keep_to_show(own.tools, own.principal.session_id, codes)
+        return {"next": f"{PAGE}?done=passkey_added#passkeys"}
+
+    return await _json_answer(own.request, work())
 
 
 @router.post("/login/passkey/options")
@@ -112,7 +114,8 @@ async def sign_in_options(
 ) -> Response:
     """WebAuthn request options (`options`): any passkey of this site, or the pending
     sign-in's; and the message to show if the browser gives none (`failed`)."""
-    try:
+
+    async def work() -> dict[str, Any]:
         options = await passkeys.sign_in_options(
             session,
             tools=tools,
@@ -120,10 +123,10 @@ async def sign_in_options(
             sid=request.state.cookies.get(CITIZEN_COOKIE),
             attempt=attempt_of(request),
         )
-    except Problem as problem:
-        return _json_problem(request, problem)
-    failed = gettext("The passkey was not used. Try again, or sign in another way.")
-    return JSONResponse({"options": options, "failed": failed})
+        failed = gettext("The passkey was not used. Try again, or sign in another way.")
+        return {"options": options, "failed": failed}
+
+    return await _json_answer(request, work())
 
 
 @router.post("/login/passkey")

@@ -6,46 +6,23 @@ from __future__ import annotations
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dinhdanh.accounts import activity, profile, service
 from dinhdanh.accounts.web import CurrentCitizen
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
-from dinhdanh.platform.web import Session, render, render_form, require_staff
+from dinhdanh.platform.web import Session, render, render_form, require_staff, submit
+from dinhdanh.population.pages import LABELS as REGISTRY_LABELS
 
 router = APIRouter(include_in_schema=False)
 Officer = Annotated[Principal, require_staff("officer", "supervisor", "admin")]
 PageNumber = Annotated[int, Query(ge=1, le=activity.MAX_PAGE)]
 
-# Names of the registry's coded values (the registry pages use the same messages).
+# Names of coded values: the registry pages' (same messages), and the error reports'.
 LABELS: Final[dict[str, dict[str, str]]] = {
-    "relation": {
-        "head": N_("Head of household"),
-        "spouse": N_("Spouse"),
-        "child": N_("Child"),
-        "child_in_law": N_("Child-in-law"),
-        "grandchild": N_("Grandchild"),
-        "parent": N_("Parent"),
-        "parent_in_law": N_("Parent-in-law"),
-        "grandparent": N_("Grandparent"),
-        "sibling": N_("Sibling"),
-        "other": N_("Other"),
-        "father": N_("Father"),
-        "mother": N_("Mother"),
-        "guardian": N_("Guardian"),
-    },
-    "sex": {"M": N_("Male"), "F": N_("Female")},
-    "status": {"living": N_("Living"), "deceased": N_("Deceased")},
-    "card_kind": {"cccd_2021": N_("Chip CCCD (2021)"), "can_cuoc_2024": N_("Căn cước (2024)")},
-    "card_status": {
-        "valid": N_("Valid"),
-        "expired": N_("Expired"),
-        "revoked": N_("Revoked"),
-        "lost": N_("Lost"),
-        "replaced": N_("Replaced"),
-    },
+    **REGISTRY_LABELS,
     "request_status": {"open": N_("Waiting for an answer"), "closed": N_("Answered")},
     "by": {"holder": N_("You"), "officer": N_("The police"), "system": N_("The registry")},
 }
@@ -110,17 +87,19 @@ async def report(
 ) -> Response:
     """Report an error in your data to the commune police of your permanent residence."""
     account = await service.get_account(session, principal.id or "")
-    try:
-        await profile.report_error(
-            session=session, actor=principal, account=account, field=field, message=message
-        )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
+
+    async def failed(problem: Problem) -> Response:
         await session.rollback()
         values = {"field": field, "message": message}
         return await _profile_page(request, session, principal, problem=problem, values=values)
-    return RedirectResponse("/me/profile?done=reported#reports", status_code=303)
+
+    return await submit(
+        profile.report_error(
+            session=session, actor=principal, account=account, field=field, message=message
+        ),
+        then=lambda _: "/me/profile?done=reported#reports",
+        failed=failed,
+    )
 
 
 @router.get("/me/activity")
@@ -184,13 +163,8 @@ async def close(
     answer: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     """Answer an error report and close it; the citizen gets an SMS."""
-    try:
-        await profile.close_request(
-            session=session, principal=principal, request_id=request_id, answer=answer
-        )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
+
+    async def failed(problem: Problem) -> Response:
         await session.rollback()
         return await _queue_page(
             request,
@@ -202,4 +176,11 @@ async def close(
             failed_id=request_id,
             answer=answer,
         )
-    return RedirectResponse("/officer/corrections?done=closed", status_code=303)
+
+    return await submit(
+        profile.close_request(
+            session=session, principal=principal, request_id=request_id, answer=answer
+        ),
+        then=lambda _: "/officer/corrections?done=closed",
+        failed=failed,
+    )

@@ -4,9 +4,9 @@ recovery codes; and the JSON endpoints its script and the sign-in pages call for
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form
 from fastapi.responses import RedirectResponse, Response
 
 from dinhdanh.accounts import (
@@ -19,32 +19,23 @@ from dinhdanh.accounts import (
     service,
 )
 from dinhdanh.accounts.models import Account
-from dinhdanh.accounts.web import (
-    CurrentCitizen,
-    Tools,
-)
-from dinhdanh.platform.auth import Principal
+from dinhdanh.accounts.own_account import Own, OwnAccount
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import Session, render_form
+from dinhdanh.platform.web import render_form
 
 router = APIRouter(prefix="/me", tags=["citizen security"], include_in_schema=False)
 PAGE = "/me/security"
 Password = Annotated[str, Form(max_length=1000)]
+Switch = Annotated[str, Form(max_length=1)]
 
 
 async def _page(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: Principal,
-    *,
-    problem: Problem | None = None,
-    failed: str = "",
-    done: str = "",
+    own: OwnAccount, *, problem: Problem | None = None, failed: str = "", done: str = ""
 ) -> Response:
-    account = await service.get_account(session, principal.id or "")
+    account = await own.account()
+    session, tools = own.session, own.tools
     return render_form(
-        request,
+        own.request,
         "accounts/security.html",
         problem,
         account=account,
@@ -53,17 +44,14 @@ async def _page(
         enrolment=await factors.pending_totp(tools=tools, account=account),
         has_factor=await factors.has_factor(session, account),
         codes_left=await recovery_codes.codes_left(session, account),
-        new_codes=[] if problem else await factors.take_to_show(tools, principal.session_id),
+        new_codes=[] if problem else await factors.take_to_show(tools, own.principal.session_id),
         failed=failed,
         done=done,
     )
 
 
 async def _change(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: Principal,
+    own: OwnAccount,
     *,
     form: str,
     done: str,
@@ -71,244 +59,140 @@ async def _change(
 ) -> Response:
     """Run one change of the security page: back to the page with a notice (and the new
     recovery codes, shown once), or the page again with the problem at the form."""
-    account = await service.get_account(session, principal.id or "")
+    account = await own.account()
     try:
         codes = await work(account)
     except Problem as problem:
         if problem.status == 404:
             raise
-        return await _page(request, session, tools, principal, problem=problem, failed=form)
-    await factors.keep_to_show(tools, principal.session_id, codes or [])
+        return await _page(own, problem=problem, failed=form)
+    await factors.keep_to_show(own.tools, own.principal.session_id, codes or [])
     return RedirectResponse(f"{PAGE}?done={done}#{form}", status_code=303)
 
 
-@router.get("/security")
-async def security(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, done: str = ""
+async def _apply(
+    own: OwnAccount, call: Callable[..., Awaitable[Any]], *, form: str, done: str, **values: Any
 ) -> Response:
+    """`_change` with one account service called as the holder; a list it answers is the
+    new recovery codes."""
+
+    async def work(account: Account) -> list[str] | None:
+        answer = await own.call(call, account, **values)
+        return answer if isinstance(answer, list) else None
+
+    return await _change(own, form=form, done=done, work=work)
+
+
+@router.get("/security")
+async def security(own: Own, done: str = "") -> Response:
     """Password, passcode, second factors, passkeys and recovery codes."""
-    return await _page(request, session, tools, principal, done=done[:40])
+    return await _page(own, done=done[:40])
 
 
 @router.post("/security/password")
 async def change_password(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    current_password: Password = "",
-    password: Password = "",
-    password2: Password = "",
+    own: Own, current_password: Password = "", password: Password = "", password2: Password = ""
 ) -> Response:
     """Change the password; every other session ends."""
 
     async def work(account: Account) -> None:
         passwords.check_passwords_match(password, password2)
-        await passwords.change_password(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            current=current_password,
-            new=password,
-        )
+        await own.call(passwords.change_password, account, current=current_password, new=password)
 
-    return await _change(
-        request, session, tools, principal, form="password", done="password", work=work
-    )
+    return await _change(own, form="password", done="password", work=work)
 
 
 @router.post("/security/passcode")
 async def change_passcode(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    password: Password = "",
-    passcode: Annotated[str, Form(max_length=20)] = "",
+    own: Own, password: Password = "", passcode: Annotated[str, Form(max_length=20)] = ""
 ) -> Response:
     """Set a new 6-digit passcode for the app, confirmed with the password."""
-
-    async def work(account: Account) -> None:
-        await passwords.change_passcode(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            password=password,
-            passcode=passcode,
-        )
-
-    return await _change(
-        request, session, tools, principal, form="passcode", done="passcode", work=work
+    return await _apply(
+        own,
+        passwords.change_passcode,
+        form="passcode",
+        done="passcode",
+        password=password,
+        passcode=passcode,
     )
 
 
 @router.post("/security/totp/start")
-async def start_totp(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen
-) -> Response:
+async def start_totp(own: Own) -> Response:
     """Start setting up an authenticator app: the page shows its QR code."""
 
     async def work(account: Account) -> None:
-        await factors.start_totp(tools=tools, account=account)
+        await factors.start_totp(tools=own.tools, account=account)
 
-    return await _change(request, session, tools, principal, form="totp", done="", work=work)
+    return await _change(own, form="totp", done="", work=work)
 
 
 @router.post("/security/totp/cancel")
-async def cancel_totp(
-    request: Request, session: Session, tools: Tools, principal: CurrentCitizen
-) -> Response:
+async def cancel_totp(own: Own) -> Response:
     """Give up a started set-up."""
 
     async def work(account: Account) -> None:
-        await factors.cancel_totp(tools=tools, account=account)
+        await factors.cancel_totp(tools=own.tools, account=account)
 
-    return await _change(request, session, tools, principal, form="totp", done="", work=work)
+    return await _change(own, form="totp", done="", work=work)
 
 
 @router.post("/security/totp/confirm")
 async def confirm_totp(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    code: Annotated[str, Form(max_length=20)] = "",
-    password: Password = "",
+    own: Own, code: Annotated[str, Form(max_length=20)] = "", password: Password = ""
 ) -> Response:
     """Turn the authenticator app on with a code from it and the password."""
-
-    async def work(account: Account) -> list[str]:
-        return await factors.confirm_totp(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            code=code,
-            password=password,
-        )
-
-    return await _change(
-        request, session, tools, principal, form="totp", done="totp_enabled", work=work
+    return await _apply(
+        own, factors.confirm_totp, form="totp", done="totp_enabled", code=code, password=password
     )
 
 
 @router.post("/security/totp/remove")
-async def remove_totp(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    password: Password = "",
-) -> Response:
+async def remove_totp(own: Own, password: Password = "") -> Response:
     """Turn the authenticator app off, confirmed with the password."""
-
-    async def work(account: Account) -> None:
-        await factors.remove_totp(
-            session=session, tools=tools, actor=principal, account=account, password=password
-        )
-
-    return await _change(
-        request, session, tools, principal, form="totp", done="totp_removed", work=work
+    return await _apply(
+        own, factors.remove_totp, form="totp", done="totp_removed", password=password
     )
 
 
 @router.post("/security/sms")
-async def set_sms(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    enabled: Annotated[str, Form(max_length=1)] = "",
-    password: Password = "",
-) -> Response:
+async def set_sms(own: Own, enabled: Switch = "", password: Password = "") -> Response:
     """Turn sign-in codes by SMS on or off, confirmed with the password."""
     on = enabled == "1"
-
-    async def work(account: Account) -> list[str]:
-        return await factors.set_sms_otp(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            enabled=on,
-            password=password,
-        )
-
     done = "sms_on" if on else "sms_off"
-    return await _change(request, session, tools, principal, form="sms", done=done, work=work)
+    return await _apply(
+        own, factors.set_sms_otp, form="sms", done=done, enabled=on, password=password
+    )
 
 
 @router.post("/security/recovery-codes")
-async def new_recovery_codes(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    password: Password = "",
-) -> Response:
+async def new_recovery_codes(own: Own, password: Password = "") -> Response:
     """Make ten new recovery codes (shown once); the old ones stop working."""
-
-    async def work(account: Account) -> list[str]:
-        return await factors.generate_recovery_codes(
-            session=session, tools=tools, actor=principal, account=account, password=password
-        )
-
-    return await _change(
-        request, session, tools, principal, form="recovery", done="codes", work=work
+    return await _apply(
+        own, factors.generate_recovery_codes, form="recovery", done="codes", password=password
     )
 
 
 @router.post("/security/passkey-sign-in")
-async def set_passkey_sign_in(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    allowed: Annotated[str, Form(max_length=1)] = "",
-    password: Password = "",
-) -> Response:
+async def set_passkey_sign_in(own: Own, allowed: Switch = "", password: Password = "") -> Response:
     """Allow or refuse signing in with a passkey alone."""
     on = allowed == "1"
-
-    async def work(account: Account) -> None:
-        await factors.set_passkey_sign_in(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            allowed=on,
-            password=password,
-        )
-
     done = "alone_on" if on else "alone_off"
-    return await _change(request, session, tools, principal, form="passkeys", done=done, work=work)
+    return await _apply(
+        own, factors.set_passkey_sign_in, form="passkeys", done=done, allowed=on, password=password
+    )
 
 
 @router.post("/passkeys/{passkey_id}/delete")
-async def delete_passkey(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    passkey_id: str,
-    password: Password = "",
-) -> Response:
+async def delete_passkey(own: Own, passkey_id: str, password: Password = "") -> Response:
     """Remove a passkey, confirmed with the password."""
-
-    async def work(account: Account) -> None:
-        await passkey_registration.remove_passkey(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            passkey_id=passkey_id,
-            password=password,
-        )
-
-    return await _change(
-        request, session, tools, principal, form="passkeys", done="passkey_removed", work=work
+    return await _apply(
+        own,
+        passkey_registration.remove_passkey,
+        form="passkeys",
+        done="passkey_removed",
+        passkey_id=passkey_id,
+        password=password,
     )
 
 

@@ -19,11 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.codes import OneTimeCodes
+from dinhdanh.accounts.lean import SignInAccount
 from dinhdanh.accounts.models import Account
 from dinhdanh.platform import audit, clock, outbox
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
 from dinhdanh.platform.crypto import FieldCipher
+from dinhdanh.platform.db import Executor
 from dinhdanh.platform.errors import (
     Conflict,
     NotFound,
@@ -118,10 +120,10 @@ def make_tools(
 
 
 async def audit_account(
-    session: AsyncSession,
+    session: Executor,
     actor: Principal,
     action: str,
-    account: Account,
+    account: Account | SignInAccount,
     data: dict[str, Any] | None = None,
 ) -> None:
     """One audit event about an account, carrying the citizen's id for their activity log."""

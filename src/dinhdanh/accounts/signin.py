@@ -16,16 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import factors, recovery_codes
 from dinhdanh.accounts.devices import device_name, place_code
+from dinhdanh.accounts.lean import (
+    AnyAccount,
+    account_for_sign_in,
+    record_sign_in,
+    store_rehash,
+)
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account
 from dinhdanh.accounts.service import (
     AccountTools,
     audit_account,
-    find_account,
     get_account,
     initial_password_expired,
 )
 from dinhdanh.platform import audit, clock, outbox
 from dinhdanh.platform.auth import Principal
+from dinhdanh.platform.db import Executor
 from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.sessions import SessionData
@@ -58,7 +64,7 @@ class Outcome:
 
     session: SessionData | None = None
     problem: Problem | None = None
-    account: Account | None = None
+    account: AnyAccount | None = None
     methods: list[str] = field(default_factory=list)
     restart: bool = False  # the pending sign-in is gone: start again from the password
 
@@ -99,7 +105,9 @@ def _anonymous(attempt: Attempt) -> Principal:
     return Principal.anonymous(attempt.ip)
 
 
-def citizen_actor(account: Account, *, ip: str | None, session_id: str | None = None) -> Principal:
+def citizen_actor(
+    account: AnyAccount, *, ip: str | None, session_id: str | None = None
+) -> Principal:
     """The principal of the holder acting on their own account."""
     return Principal(
         kind="citizen",
@@ -112,7 +120,7 @@ def citizen_actor(account: Account, *, ip: str | None, session_id: str | None = 
 
 
 async def _failed(
-    session: AsyncSession, account: Account | None, attempt: Attempt, step: str, reason: str
+    session: Executor, account: AnyAccount | None, attempt: Attempt, step: str, reason: str
 ) -> None:
     data = {"step": step, "reason": reason, "channel": attempt.channel}
     if account is None:
@@ -132,7 +140,7 @@ async def _failed(
 async def _replace(
     tools: AccountTools,
     previous: SessionData | None,
-    account: Account,
+    account: AnyAccount,
     attempt: Attempt,
     extra: dict[str, Any],
 ) -> SessionData:
@@ -144,12 +152,12 @@ async def _replace(
     )
 
 
-def _pending(account: Account, stage: str, **more: Any) -> dict[str, Any]:
+def _pending(account: AnyAccount, stage: str, **more: Any) -> dict[str, Any]:
     return {"st": stage, "a": str(account.id), "at": clock.now().timestamp(), **more}
 
 
 async def check_password(
-    session: AsyncSession,
+    session: Executor,
     *,
     tools: AccountTools,
     personal_id: str,
@@ -161,12 +169,12 @@ async def check_password(
     await tools.limiter.hit(tools.settings.login_rate_limit, "citizen-login", attempt.ip or "-")
     username = "".join((personal_id or "").split())[:12]
     try:
-        await tools.guard.check(username, attempt.ip)
+        had_failures = await tools.guard.check(username, attempt.ip)
     except TooManyRequests as locked_out:
-        account = await find_account(session, username) if username.isdigit() else None
+        account = await account_for_sign_in(session, username) if username.isdigit() else None
         await _failed(session, account, attempt, "password", "locked_out")
         return Outcome(problem=locked_out)
-    account = await find_account(session, username) if username.isdigit() else None
+    account = await account_for_sign_in(session, username) if username.isdigit() else None
     matches, rehash = await tools.hasher.verify(
         account.password_hash if account else None, password or ""
     )
@@ -185,16 +193,22 @@ async def check_password(
                 status=401,
             )
         )
-    await tools.guard.succeeded(username)
+    if had_failures:
+        await tools.guard.succeeded(username)
     if rehash:
-        account.password_hash = await tools.hasher.hash(password)
+        await store_rehash(session, account.id, await tools.hasher.hash(password))
     previous = await tools.sessions_for(attempt.channel).get(previous_sid, touch=False)
     if account.status == "pending":
         pending = await _replace(tools, previous, account, attempt, _pending(account, CHANGE))
         return Outcome(session=pending, account=account)
     # A locked account always needs a second factor (a code to the phone at least): the
     # holder unlocks with password and second factor.
-    methods = await factors.methods_of(session, account, unlocking=account.locked)
+    methods = factors.methods_from(
+        totp=bool(account.totp_secret_enc),
+        passkey=account.has_passkey,
+        sms=account.sms_otp or account.locked,
+        recovery=account.has_recovery,
+    )
     if methods:
         pending = await _replace(tools, previous, account, attempt, _pending(account, MFA))
         return Outcome(session=pending, account=account, methods=methods)
@@ -315,10 +329,10 @@ async def after_second_factor(
 
 
 async def complete(
-    session: AsyncSession,
+    session: Executor,
     *,
     tools: AccountTools,
-    account: Account,
+    account: AnyAccount,
     attempt: Attempt,
     previous: SessionData | None,
     method: str,
@@ -344,7 +358,7 @@ async def complete(
             "pl": place,
         },
     )
-    account.last_sign_in_at = clock.now()
+    await record_sign_in(session, account.id)
     await audit_account(
         session,
         citizen_actor(account, ip=attempt.ip, session_id=data.id),

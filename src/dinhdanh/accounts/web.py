@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.service import AccountTools
@@ -93,10 +92,9 @@ async def current_citizen(request: Request, session: Session) -> Principal:
     principal = principal_of(data, ip=client_ip(request)) if data else None
     if principal is None or data is None:
         raise Unauthorized(N_SIGN_IN, type="not-signed-in")
-    locked = await session.scalar(
-        select(Account.locked).where(Account.id == uuid.UUID(data.subject))
-    )
-    if locked is not False:
+    # Into the unit of work's identity map: the route's own get_account costs nothing more.
+    account = await session.get(Account, uuid.UUID(data.subject))
+    if account is None or account.locked:
         await store.destroy(data)
         raise Unauthorized(N_SIGN_IN, type="not-signed-in")
     limit = request.app.state.settings.api_rate_limit

@@ -110,21 +110,23 @@ class LoginGuard:
             f"fail:{self.ns}:ip:{ip or '-'}",
         )
 
-    async def check(self, account: str, ip: str | None) -> None:
-        """Refuse at once while the account is locked or the address has failed too often."""
-        lock_key, _, ip_key = self._keys(account, ip)
-        if await self.kv.get(lock_key) is not None:
+    async def check(self, account: str, ip: str | None) -> bool:
+        """Refuse at once while the account is locked or the address has failed too often;
+        True when the account has recent failures (a success must then clear them)."""
+        lock_key, acct_key, ip_key = self._keys(account, ip)
+        locked, failures, ip_count = await self.kv.get_many(lock_key, acct_key, ip_key)
+        if locked is not None:
             raise TooManyRequests(
                 "Too many failed attempts. Try again in %(minutes)s minutes.",
                 minutes=max(1, (await self.kv.ttl(lock_key) or 60) // 60),
                 type="account-locked-out",
             )
-        ip_count = await self.kv.get(ip_key)
         if ip_count is not None and int(ip_count) >= self.ip_threshold:
             raise TooManyRequests(
                 "Too many failed attempts from your address. Try again later.",
                 type="address-throttled",
             )
+        return failures is not None
 
     async def failed(self, account: str, ip: str | None) -> None:
         """Count a failure; lock the account when it reaches the threshold."""

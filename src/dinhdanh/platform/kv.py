@@ -14,7 +14,13 @@ class KeyValue(Protocol):
 
     async def get(self, key: str) -> bytes | None: ...
 
+    async def get_many(self, *keys: str) -> list[bytes | None]: ...
+
     async def set(self, key: str, value: bytes, ttl: int | None = None) -> None: ...
+
+    async def set_indexed(
+        self, key: str, value: bytes, ttl: int, *, index: str, member: str, index_ttl: int
+    ) -> None: ...
 
     async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool: ...
 
@@ -46,9 +52,23 @@ class RedisKV:
         """Return the value or None."""
         return await self.redis.get(key)
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of several keys in one round trip (None for an absent one)."""
+        return list(await self.redis.mget(keys))
+
     async def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
         """Store a value, expiring after ttl seconds if given."""
         await self.redis.set(key, value, ex=ttl)
+
+    async def set_indexed(
+        self, key: str, value: bytes, ttl: int, *, index: str, member: str, index_ttl: int
+    ) -> None:
+        """Store a value and add `member` to an index set, in one round trip."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, value, ex=ttl)
+            pipe.sadd(index, member)
+            pipe.expire(index, index_ttl)
+            await pipe.execute()
 
     async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only when the key is free; True when stored."""
@@ -123,9 +143,20 @@ class MemoryKV:
         value = self._live(key)
         return value if isinstance(value, bytes) else None
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of several keys (None for an absent one)."""
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: bytes, ttl: int | None = None) -> None:
         """Store a value, expiring after ttl seconds if given."""
         self._data[key] = (value, self._expiry(ttl))
+
+    async def set_indexed(
+        self, key: str, value: bytes, ttl: int, *, index: str, member: str, index_ttl: int
+    ) -> None:
+        """Store a value and add `member` to an index set."""
+        await self.set(key, value, ttl)
+        await self.set_add(index, member, index_ttl)
 
     async def set_if_absent(self, key: str, value: bytes, ttl: int) -> bool:
         """Store only when the key is free; True when stored."""

@@ -49,16 +49,29 @@ class SessionStore:
         data = SessionData(
             secrets.token_urlsafe(32), subject, now, now, ip, agent[:200], extra or {}
         )
-        await self._save(data)
-        await self.kv.set_add(self._index(subject), data.id, ttl=self.ttl)
+        # The session and its place in the subject's index, in one round trip.
+        await self.kv.set_indexed(
+            self._key(data.id),
+            self._payload(data),
+            self._expiry(data),
+            index=self._index(subject),
+            member=data.id,
+            index_ttl=self.ttl,
+        )
         return data
 
-    async def _save(self, data: SessionData) -> None:
-        payload = orjson.dumps(
+    @staticmethod
+    def _payload(data: SessionData) -> bytes:
+        return orjson.dumps(
             [data.subject, data.created, data.last_seen, data.ip, data.agent, data.extra]
         )
+
+    def _expiry(self, data: SessionData) -> int:
         left = int(data.created + self.ttl - clock.now().timestamp())
-        await self.kv.set(self._key(data.id), payload, ttl=max(1, min(self.idle, left)))
+        return max(1, min(self.idle, left))
+
+    async def _save(self, data: SessionData) -> None:
+        await self.kv.set(self._key(data.id), self._payload(data), ttl=self._expiry(data))
 
     async def get(self, sid: str | None, *, touch: bool = True) -> SessionData | None:
         """The live session with this id, refreshed; None when unknown, idle or expired."""

@@ -342,6 +342,18 @@ class Identity:
     scope_communes: tuple[str | None, str | None, str | None]  # permanent, temporary, current
 
 
+async def full_name_of(*, session: AsyncSession, citizen_id: uuid.UUID) -> str:
+    """A citizen's full name (one narrow read: the account's home page shows only this)."""
+    row = (
+        await session.execute(
+            select(Citizen.family_name, Citizen.middle_name, Citizen.given_name).where(
+                Citizen.id == citizen_id
+            )
+        )
+    ).one()
+    return names.full_name(*row)
+
+
 async def identity(
     *, session: AsyncSession, citizen_id: uuid.UUID | None = None, personal_id: str | None = None
 ) -> Identity | None:

@@ -1,0 +1,85 @@
+"""The password step's reads and writes in SQLAlchemy Core, not the ORM.
+
+Sign-in is a hot path (the benchmark compares it with argon2's own rate): the account, and
+whether it has a passkey or unused recovery codes, come back in one Core round trip; the
+rehash and the last sign-in are single UPDATEs. Everything here works on the request's
+ORM session and on a bare Core connection alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import bindparam, exists, select, update
+
+from dinhdanh.accounts.models import Account, Passkey, RecoveryCode
+from dinhdanh.platform import clock
+from dinhdanh.platform.db import Executor
+
+_accounts = Account.__table__
+_passkeys = Passkey.__table__
+_recovery = RecoveryCode.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class SignInAccount:
+    """What the password step needs of an account (read-only; writes go through Core)."""
+
+    id: uuid.UUID
+    citizen_id: uuid.UUID
+    personal_id: str
+    level: int
+    status: str
+    locked: bool
+    password_hash: str | None
+    initial_password_expires_at: dt.datetime | None
+    totp_secret_enc: str | None
+    sms_otp: bool
+    phone: str
+    has_passkey: bool
+    has_recovery: bool
+
+
+# An account as the sign-in steps see it: the ORM row, or the password step's lean read.
+AnyAccount = Account | SignInAccount
+
+_BY_PERSONAL_ID: Final = select(
+    _accounts.c.id,
+    _accounts.c.citizen_id,
+    _accounts.c.personal_id,
+    _accounts.c.level,
+    _accounts.c.status,
+    _accounts.c.locked,
+    _accounts.c.password_hash,
+    _accounts.c.initial_password_expires_at,
+    _accounts.c.totp_secret_enc,
+    _accounts.c.sms_otp,
+    _accounts.c.phone,
+    exists().where(_passkeys.c.account_id == _accounts.c.id).label("has_passkey"),
+    exists()
+    .where(_recovery.c.account_id == _accounts.c.id, _recovery.c.used_at.is_(None))
+    .label("has_recovery"),
+).where(_accounts.c.personal_id == bindparam("pid"))
+
+
+async def account_for_sign_in(executor: Executor, personal_id: str) -> SignInAccount | None:
+    """The account whose username is `personal_id`, with its factor flags; None if none."""
+    row = (await executor.execute(_BY_PERSONAL_ID, {"pid": personal_id})).first()
+    return SignInAccount(**row._mapping) if row is not None else None
+
+
+async def store_rehash(executor: Executor, account_id: uuid.UUID, password_hash: str) -> None:
+    """Keep the password hashed with the current argon2 parameters."""
+    await executor.execute(
+        update(_accounts).where(_accounts.c.id == account_id).values(password_hash=password_hash)
+    )
+
+
+async def record_sign_in(executor: Executor, account_id: uuid.UUID) -> None:
+    """Remember when the account last signed in (the officer's page shows it)."""
+    await executor.execute(
+        update(_accounts).where(_accounts.c.id == account_id).values(last_sign_in_at=clock.now())
+    )
