@@ -16,7 +16,6 @@ from typing import Final
 from sqlalchemy import bindparam, exists, select, update
 
 from dinhdanh.accounts.models import Account, Passkey, RecoveryCode
-from dinhdanh.platform import clock
 from dinhdanh.platform.db import Executor
 
 _accounts = Account.__table__
@@ -75,11 +74,4 @@ async def store_rehash(executor: Executor, account_id: uuid.UUID, password_hash:
     """Keep the password hashed with the current argon2 parameters."""
     await executor.execute(
         update(_accounts).where(_accounts.c.id == account_id).values(password_hash=password_hash)
-    )
-
-
-async def record_sign_in(executor: Executor, account_id: uuid.UUID) -> None:
-    """Remember when the account last signed in (the officer's page shows it)."""
-    await executor.execute(
-        update(_accounts).where(_accounts.c.id == account_id).values(last_sign_in_at=clock.now())
     )

@@ -63,7 +63,6 @@ class Account(Timestamped, Base):
     passkey_sign_in: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
     activated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AccountLock(Base):

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import locks, service
@@ -57,6 +57,7 @@ class AccountDetail:
     holder: Identity
     phone_masked: str
     sessions: int
+    last_sign_in_at: dt.datetime | None = None
     open_locks: list[AccountLock] = field(default_factory=list)
     lock_history: list[AccountLock] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
@@ -143,6 +144,17 @@ async def account_history(session: AsyncSession, account: Account) -> list[Histo
     return [HistoryEntry(r.at, r.action, r.actor_kind, r.actor_unit, r.data or {}) for r in rows]
 
 
+async def last_sign_in(session: AsyncSession, account: Account) -> dt.datetime | None:
+    """When the account last signed in, from the audit log (sign-in writes nothing else)."""
+    return await session.scalar(
+        select(func.max(AuditEvent.at)).where(
+            AuditEvent.subject_type == "account",
+            AuditEvent.subject_id == str(account.id),
+            AuditEvent.action == "account.signed_in",
+        )
+    )
+
+
 async def describe(session: AsyncSession, tools: AccountTools, account: Account) -> AccountDetail:
     """The account's detail (not audited: the caller records the read)."""
     return AccountDetail(
@@ -150,6 +162,7 @@ async def describe(session: AsyncSession, tools: AccountTools, account: Account)
         holder=await service.holder(session, account),
         phone_masked=service.mask_phone(account.phone),
         sessions=await _sessions(tools, account),
+        last_sign_in_at=await last_sign_in(session, account),
         open_locks=await locks.open_locks(session, account),
         lock_history=await locks.lock_history(session, account),
         history=await account_history(session, account),

@@ -122,7 +122,7 @@ class AccountOut(BaseModel):
             email=a.email,
             created_at=a.created_at,
             activated_at=a.activated_at,
-            last_sign_in_at=a.last_sign_in_at,
+            last_sign_in_at=detail.last_sign_in_at,
             sessions=detail.sessions,
             open_locks=[LockOut.of(x) for x in detail.open_locks],
             lock_history=[LockOut.of(x) for x in detail.lock_history],

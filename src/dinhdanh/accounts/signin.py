@@ -19,7 +19,6 @@ from dinhdanh.accounts.devices import device_name, place_code
 from dinhdanh.accounts.lean import (
     AnyAccount,
     account_for_sign_in,
-    record_sign_in,
     store_rehash,
 )
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account
@@ -358,7 +357,6 @@ async def complete(
             "pl": place,
         },
     )
-    await record_sign_in(session, account.id)
     await audit_account(
         session,
         citizen_actor(account, ip=attempt.ip, session_id=data.id),

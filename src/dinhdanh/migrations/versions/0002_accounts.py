@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.Column("passkey_sign_in", sa.Boolean(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=True),
         sa.Column("activated_at", UTCDateTime(), nullable=True),
-        sa.Column("last_sign_in_at", UTCDateTime(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
