@@ -276,3 +276,13 @@ async def test_the_accounts_link_is_in_the_console_for_officers(db, app, staff):
     assert "Create an account" not in page.text
     admin_page = await (await staff("admin")).get("/officer/accounts")
     assert 'href="/officer/accounts/new"' in admin_page.text
+
+
+async def test_the_officer_sees_when_the_account_last_signed_in(client, db, app, staff):
+    holder = await create_holder(db, app)
+    officer = await staff()
+    never = await officer.get(f"/api/v1/accounts/{holder.account_id}")
+    assert never.json()["last_sign_in_at"] is None
+    await sign_in_web(client, holder)
+    seen = await officer.get(f"/api/v1/accounts/{holder.account_id}")
+    assert seen.json()["last_sign_in_at"] is not None

@@ -121,3 +121,20 @@ async def test_a_level_change_ends_the_sessions_so_the_new_one_carries_it(client
     assert (await client.get("/me")).status_code == 303
     await sign_in_web(client, holder)
     assert "Level 2" in (await client.get("/me")).text
+
+
+async def test_citizen_forms_need_the_csrf_token(client, db, app):
+    holder = await create_holder(db, app)
+    del client.headers["X-CSRF-Token"]
+    refused = await client.post(
+        "/me/login", data={"personal_id": holder.personal_id, "password": holder.password}
+    )
+    assert refused.status_code == 403
+    token = client.cookies.get("dd_csrf")
+    accepted = await client.post(
+        "/me/login",
+        data={"personal_id": holder.personal_id, "password": holder.password, "csrf_token": token},
+    )
+    assert accepted.headers["location"] == "/me"
+    assert (await client.post("/me/lock")).status_code == 403  # no token, no lock
+    assert (await client.get("/me")).status_code == 200
