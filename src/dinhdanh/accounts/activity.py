@@ -21,8 +21,8 @@ from dinhdanh.accounts.devices import place_label
 from dinhdanh.accounts.locks import REASON_LABELS
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.profile import field_label
+from dinhdanh.platform import clock
 from dinhdanh.platform.audit import AuditEvent
-from dinhdanh.platform.clock import VIETNAM
 from dinhdanh.platform.i18n import N_, gettext
 
 PAGE_SIZE: Final = 50
@@ -124,7 +124,7 @@ class ActivityPage:
 
 def local_time(at: dt.datetime) -> str:
     """A moment in Vietnam time, the Vietnamese way (DD/MM/YYYY HH:MM:SS)."""
-    return at.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S")
+    return clock.local_time(at, "%d/%m/%Y %H:%M:%S")
 
 
 def action_label(action: str) -> str:

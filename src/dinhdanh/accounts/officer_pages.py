@@ -48,7 +48,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "account.created": N_("Account created"),
         "account.initial_password_sent": N_("Initial password sent by SMS"),
         "account.activated": N_("Account activated"),
-        "account.signed_in": N_("Signed in"),
+        "account.signed_in": N_("Signed in to the account"),
         "account.sign_in_failed": N_("Failed sign-in"),
         "account.signed_out": N_("Signed out"),
         "account.sign_in_code_sent": N_("Sign-in code sent by SMS"),

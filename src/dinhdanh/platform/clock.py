@@ -64,10 +64,10 @@ def today() -> dt.date:
     return clock.today()
 
 
-def local_time(at: dt.datetime | float | None) -> str:
+def local_time(at: dt.datetime | float | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     """A moment (datetime or epoch seconds) in Vietnam time, as pages show it."""
     if at is None:
         return "—"
     if not isinstance(at, dt.datetime):
         at = dt.datetime.fromtimestamp(at, dt.UTC)
-    return at.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S")
+    return at.astimezone(VIETNAM).strftime(fmt)
