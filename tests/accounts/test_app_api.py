@@ -214,3 +214,24 @@ async def test_authenticator_app_set_up_from_the_app_then_asked_at_sign_in(db, a
     )
     assert done.json()["stage"] == "ok"
     await phone.aclose()
+
+
+async def test_a_wrong_passcode_is_written_to_the_activity_log(db, app):
+    holder = await create_holder(db, app)
+    phone = await _app(app, "Pixel 8")
+    auth = {"Authorization": f"Bearer {await _sign_in(phone, holder)}"}
+    wrong = await phone.post(f"{API}/passcode/check", json={"passcode": "000000"}, headers=auth)
+    assert wrong.status_code == 401
+    log = (await phone.get(f"{API}/activity", headers=auth)).json()["entries"]
+    assert "account.passcode_failed" in [e["action"] for e in log]
+    await phone.aclose()
+
+
+async def test_control_characters_are_refused_not_a_server_error(db, app):
+    holder = await create_holder(db, app)
+    phone = await _app(app, "Pixel 8")
+    auth = {"Authorization": f"Bearer {await _sign_in(phone, holder)}", "Idempotency-Key": "nul"}
+    body = {"value": "an\x00@example.com", "password": holder.password}
+    refused = await phone.post(f"{API}/contact/email", json=body, headers=auth)
+    assert refused.status_code == 422
+    await phone.aclose()

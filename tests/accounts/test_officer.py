@@ -77,23 +77,29 @@ async def test_an_officer_of_another_commune_cannot_tell_the_account_exists(clie
     assert not (await _account(db, holder.account_id)).locked
 
 
+@pytest.mark.parametrize("reason", ["terms_breach", "holder_request"])
 async def test_lock_signs_the_citizen_out_and_they_see_why_with_no_unlock_button(
-    client, db, app, staff
+    client, db, app, staff, reason
 ):
+    """Also a lock the police set "at the holder's request" at the office: it is lifted at
+    the office, not online."""
     holder = await create_holder(db, app)
     assert (await sign_in_web(client, holder)).headers["location"] == "/me"
     assert (await client.get("/me")).status_code == 200
     officer = await staff()
+    label = {"terms_breach": "Breach of the terms of use", "holder_request": "At the holder"}[
+        reason
+    ]
 
     locked = await officer.post(
         f"/officer/accounts/{holder.account_id}/lock",
-        data={"reason": "terms_breach", "note": "Quyết định 12/QĐ-CAX"},
+        data={"reason": reason, "note": "Quyết định 12/QĐ-CAX"},
     )
     assert locked.status_code == 303
     page = await officer.get(locked.headers["location"])
     assert "The account is locked and every session was signed out." in page.text
-    assert "Breach of the terms of use" in page.text and "Quyết định 12/QĐ-CAX" in page.text
-    assert "Breach of the terms of use" in await last_sms(db, holder.phone)
+    assert label in page.text and "Quyết định 12/QĐ-CAX" in page.text
+    assert label in await last_sms(db, holder.phone)
 
     # The citizen's next click: signed out.
     after = await client.get("/me")
@@ -105,7 +111,7 @@ async def test_lock_signs_the_citizen_out_and_they_see_why_with_no_unlock_button
     verified = await client.post("/me/login/verify", data={"method": "sms", "code": code})
     assert verified.headers["location"] == "/me/unlock"
     shown = await client.get("/me/unlock")
-    assert "Breach of the terms of use" in shown.text
+    assert label in shown.text
     assert "by the police" in shown.text
     assert 'id="unlock"' not in shown.text
     assert (await client.post("/me/unlock")).status_code == 403
@@ -125,6 +131,11 @@ async def test_lock_needs_a_legal_reason_and_grounds(client, db, app, staff):
         f"/api/v1/accounts/{holder.account_id}/lock", json={"reason": "because", "note": "x"}
     )
     assert api.status_code == 422
+    # A seized card locks through the registry (the card's own action), not by hand.
+    seized = await officer.post(
+        f"/api/v1/accounts/{holder.account_id}/lock", json={"reason": "card_seized", "note": "x"}
+    )
+    assert seized.status_code == 422
     assert api.json()["errors"][0]["field"] == "reason"
     assert not (await _account(db, holder.account_id)).locked
 

@@ -352,16 +352,16 @@ async def test_a_sign_in_challenge_does_not_serve_the_second_step(client, db, ap
     assert (await client.get("/me")).status_code == 303
 
 
-async def test_a_locked_account_goes_to_the_unlock_page(client, db, app):
+async def test_a_passkey_alone_does_not_undo_a_panic_lock(client, db, app):
+    """A stolen phone with its passkey must not unlock: password and second factor do."""
     holder, device = await _holder_with_passkey(client, db, app)
     await _change_account(
         db, app, holder, locks.panic_lock, lambda account: citizen_actor(account, ip=None)
     )
     signed = await _passkey_sign_in(client, device)
-    assert signed.json() == {"next": "/me/unlock"}
-    unlock = await client.get("/me/unlock")
-    assert unlock.status_code == 200
-    assert "Your account is locked" in unlock.text
+    assert signed.status_code == 401
+    assert signed.json()["type"].endswith("passkey-account-locked")
+    assert (await client.get("/me/unlock")).headers["location"] == "/me/login"
     assert (await client.get("/me")).status_code == 303
 
 

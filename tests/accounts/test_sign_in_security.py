@@ -4,9 +4,10 @@ as for a wrong password, session ids rotated, argon2 rehash on new parameters.""
 from __future__ import annotations
 
 import httpx
+import pyotp
 
-from dinhdanh.accounts import service
-from dinhdanh.accounts.models import Account
+from dinhdanh.accounts import passwords, service
+from dinhdanh.accounts.models import TOTP_CONTEXT, Account
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.credentials import PasswordHasher
 from tests.factories.accounts import create_holder, sign_in_web
@@ -138,3 +139,33 @@ async def test_citizen_forms_need_the_csrf_token(client, db, app):
     assert accepted.headers["location"] == "/me"
     assert (await client.post("/me/lock")).status_code == 403  # no token, no lock
     assert (await client.get("/me")).status_code == 200
+
+
+async def test_an_sms_code_cannot_stand_in_for_the_authenticator_app(client, db, app):
+    holder = await create_holder(db, app)
+    async with db.unit_of_work() as session:
+        account = await session.get(Account, holder.account_id)
+        account.totp_secret_enc = app.state.cipher.encrypt(
+            pyotp.random_base32(), context=TOTP_CONTEXT
+        )
+    assert (await sign_in_web(client, holder)).headers["location"] == "/me/login/verify"
+    refused = await client.post("/me/login/send-code")
+    assert "not turned on" in refused.text
+    forged = await client.post("/me/login/verify", data={"method": "sms", "code": "123456"})
+    assert forged.status_code == 401
+    assert (await client.get("/me")).status_code == 303
+
+
+async def test_wrong_passcodes_of_many_holders_do_not_block_another(db, app):
+    """Checks made without a client address count per account only, never in one shared
+    counter that anyone could fill to lock every citizen out."""
+    app.state.account_tools.code_guard.ip_threshold = 3
+    tools = app.state.account_tools
+    holders = [await create_holder(db, app, phone=f"091200010{n}") for n in range(3)]
+    async with db.unit_of_work() as session:
+        for h in holders[:2]:
+            account = await session.get(Account, h.account_id)
+            for _ in range(2):
+                assert not await passwords.verify_passcode(tools, account, "000000")
+        third = await session.get(Account, holders[2].account_id)
+        assert await passwords.verify_passcode(tools, third, holders[2].passcode)

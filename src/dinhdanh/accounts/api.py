@@ -32,7 +32,7 @@ from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.errors import Problem, Unauthorized
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.sessions import SessionData
-from dinhdanh.platform.web import Connection, Session
+from dinhdanh.platform.web import Connection, Session, problem_response
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: sign-in and account"])
 IdempotencyKey = Annotated[
@@ -168,13 +168,17 @@ async def unlock(
 
 @router.post("/passcode/check", status_code=204)
 async def check_passcode(
-    session: Session, tools: Tools, principal: CurrentCitizen, body: PasscodeIn
+    request: Request, session: Session, tools: Tools, principal: CurrentCitizen, body: PasscodeIn
 ) -> Response:
     """The app opens: check the 6-digit passcode (five wrong ones pause it)."""
     account = await service.get_account(session, principal.id or "")
     if not await passwords.verify_passcode(tools, account, body.passcode):
         await service.audit_account(session, principal, "account.passcode_failed", account)
-        raise Problem(N_("The passcode is not correct."), type="invalid-passcode", status=401)
+        # Answered, not raised: the failure's audit event must commit with the request.
+        return problem_response(
+            request,
+            Problem(N_("The passcode is not correct."), type="invalid-passcode", status=401),
+        )
     return Response(status_code=204)
 
 

@@ -32,6 +32,7 @@ from dinhdanh.platform import clock, events, outbox
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Forbidden, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.text import clean_text
 
 REASON_LABELS = {
     "holder_request": N_("At the holder's request"),
@@ -91,7 +92,7 @@ async def lock(
     entry = AccountLock(
         account_id=account.id,
         reason=reason,
-        note=(note or "").strip()[:500],
+        note=clean_text(note)[:500],
         locked_by_kind=by_kind or _by_kind(actor),
         locked_by=actor.id,
         locked_unit=actor.unit_code,
@@ -138,7 +139,7 @@ async def _close(
     by_kind = by_kind or _by_kind(actor)
     for entry in locks:
         entry.unlocked_at, entry.unlocked_by = now, actor.id
-        entry.unlocked_by_kind, entry.unlock_note = by_kind, (note or "").strip()[:500]
+        entry.unlocked_by_kind, entry.unlock_note = by_kind, clean_text(note)[:500]
     remaining = [x for x in await open_locks(session, account) if x not in locks]
     account.locked = bool(remaining)
     await session.flush()
@@ -173,7 +174,9 @@ async def holder_unlock(*, session: AsyncSession, actor: Principal, account: Acc
     """The holder lifts their own lock (after password and second factor). Locks set by the
     police or the registry stay: those are lifted at the office or when the reason ends."""
     locks = await open_locks(session, account)
-    own = [x for x in locks if x.reason == "holder_request"]
+    # Only what the holder set online: a lock the police set, even "at the holder's
+    # request" at the office, is lifted at the office.
+    own = [x for x in locks if x.reason == "holder_request" and x.locked_by_kind == "holder"]
     if len(own) != len(locks):
         raise Forbidden(
             N_(
@@ -200,7 +203,7 @@ async def officer_lock(
     errors = []
     if reason not in OFFICER_LOCK_REASONS:
         errors.append(field_error("reason", N_("Choose a legal reason.")))
-    if not (note or "").strip():
+    if not clean_text(note):
         errors.append(field_error("note", N_("Write the grounds (request, decision number).")))
     if errors:
         raise ValidationProblem(errors=errors)
@@ -229,7 +232,7 @@ async def officer_unlock(
             N_("This lock ends by itself when its reason ends in the registry."),
             type="automatic-lock",
         )
-    if not (note or "").strip():
+    if not clean_text(note):
         raise ValidationProblem(
             errors=[field_error("note", N_("Write the grounds (request, decision number)."))]
         )
@@ -262,7 +265,11 @@ async def _system_unlock(
     account = await account_of_citizen(session, citizen_id)
     if account is None:
         return
-    ending = [x for x in await open_locks(session, account) if x.reason in reasons]
+    ending = [
+        x
+        for x in await open_locks(session, account)
+        if x.reason in reasons and x.locked_by_kind == "system"
+    ]
     if ending:
         await _close(session, actor, account, ending, "", by_kind="system")
 

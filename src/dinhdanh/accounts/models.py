@@ -28,11 +28,11 @@ LOCK_REASONS: Final[tuple[str, ...]] = (
     "death",
     "authority_request",
 )
-# Reasons an officer may choose; the others are set by the holder or by the registry.
+# Reasons an officer may choose; the others are set by the holder or by the registry (an
+# officer revokes or seizes the card in the registry, and that locks the account).
 OFFICER_LOCK_REASONS: Final[tuple[str, ...]] = (
     "holder_request",
     "terms_breach",
-    "card_seized",
     "authority_request",
 )
 # Reasons the registry sets and lifts by itself when the fact ends.

@@ -244,7 +244,9 @@ async def unlock_form(request: Request, session: Session, tools: Tools) -> Respo
         return RedirectResponse("/me/login", status_code=303)
     account = found[1]
     open_locks = await locks.open_locks(session, account)
-    own_only = all(x.reason == "holder_request" for x in open_locks)
+    own_only = all(
+        x.reason == "holder_request" and x.locked_by_kind == "holder" for x in open_locks
+    )
     return render(
         request,
         "accounts/locked.html",

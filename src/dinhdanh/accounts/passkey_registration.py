@@ -39,6 +39,7 @@ from dinhdanh.accounts.service import AccountTools, holder
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, Problem, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.text import clean_line
 
 
 async def registration_options(
@@ -77,7 +78,7 @@ async def registration_options(
 
 def clean_name(name: str | None) -> str:
     """A passkey's name: spaces tidied, at most 80 characters."""
-    return " ".join((name or "").split())[:80]
+    return clean_line(name)[:80]
 
 
 async def add_passkey(

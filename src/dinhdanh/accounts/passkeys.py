@@ -298,6 +298,13 @@ async def finish_sign_in(
 
 def _refuse_alone(account: Account) -> Problem | None:
     """Why this account may not sign in with the passkey alone, if it may not."""
+    if account.locked:
+        # A panic lock is lifted with password and second factor: a stolen phone with its
+        # passkey must not undo it.
+        return Unauthorized(
+            N_("Your account is locked. Sign in with your personal ID and password to unlock it."),
+            type="passkey-account-locked",
+        )
     if account.status != "active":
         # A new initial password was sent: the holder must choose a password first.
         return Unauthorized(

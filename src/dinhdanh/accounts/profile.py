@@ -8,7 +8,6 @@ The activity log lives in `activity.py`.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Final
@@ -23,6 +22,7 @@ from dinhdanh.platform import audit, clock, outbox
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.text import clean_text
 from dinhdanh.population.reference import admin_units, commune_info
 from dinhdanh.population.rules import display_iso_birth
 from dinhdanh.population.scope import covers_commune
@@ -142,12 +142,6 @@ async def own_profile(*, session: AsyncSession, principal: Principal) -> Profile
         locks=in_force,
         requests=await own_requests(session, account),
     )
-
-
-def clean_text(value: str | None) -> str:
-    """NFC text without control characters (line breaks kept), trimmed."""
-    text = unicodedata.normalize("NFC", value or "").replace("\r\n", "\n")
-    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch) != "Cc").strip()
 
 
 def _check_report(field: str, message: str) -> str:

@@ -190,7 +190,8 @@ def clean_email(value: str | None) -> str | None:
     value = (value or "").strip()
     if not value:
         return ""
-    return value if _EMAIL.fullmatch(value) and len(value) <= 254 else None
+    ok = _EMAIL.fullmatch(value) and len(value) <= 254 and value.isprintable()
+    return value if ok else None
 
 
 def mask_phone(phone: str) -> str:

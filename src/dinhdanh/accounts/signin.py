@@ -197,6 +197,15 @@ async def check_password(
     if rehash:
         await store_rehash(session, account.id, await tools.hasher.hash(password))
     previous = await tools.sessions_for(attempt.channel).get(previous_sid, touch=False)
+    if account.status == "pending" and account.locked:
+        await _failed(session, account, attempt, "password", "locked")
+        return Outcome(
+            problem=Problem(
+                N_("Your account is locked. Go to a police office to have it reviewed."),
+                type="account-locked",
+                status=403,
+            )
+        )
     if account.status == "pending":
         pending = await _replace(tools, previous, account, attempt, _pending(account, CHANGE))
         return Outcome(session=pending, account=account)
@@ -238,6 +247,12 @@ async def send_sign_in_code(
     if found is None:
         raise _expired_sign_in()
     _, account = found
+    if "sms" not in await factors.methods_of(session, account, unlocking=account.locked):
+        raise Problem(
+            N_("Codes by SMS are not turned on for this account. Use your second factor."),
+            type="sms-not-enabled",
+            status=400,
+        )
     code = await tools.codes.issue("signin", str(account.id))
     await outbox.enqueue(
         session,
@@ -292,7 +307,9 @@ async def check_second_factor(
         await tools.sessions_for(attempt.channel).destroy(pending)
         await _failed(session, account, attempt, method, "locked_out")
         return Outcome(problem=locked_out, restart=True)
-    if not await check_factor(session, tools, account, method, value):
+    offered = await factors.methods_of(session, account, unlocking=account.locked)
+    # Only a factor the account has: no SMS code in place of its authenticator app.
+    if method not in offered or not await check_factor(session, tools, account, method, value):
         await tools.code_guard.failed(key, attempt.ip)
         await _failed(session, account, attempt, method, "bad_code")
         return Outcome(

@@ -133,18 +133,22 @@ class LoginGuard:
         self.ip_threshold = ip_threshold
         self.ns = namespace
 
-    def _keys(self, account: str, ip: str | None) -> tuple[str, str, str]:
+    def _keys(self, account: str, ip: str | None) -> tuple[str, str, str | None]:
+        # No address (a check made inside a signed-in request that did not pass one): no
+        # per-address counter, never one shared counter for every unknown address.
         return (
             f"lock:{self.ns}:acct:{account}",
             f"fail:{self.ns}:acct:{account}",
-            f"fail:{self.ns}:ip:{ip or '-'}",
+            f"fail:{self.ns}:ip:{ip}" if ip else None,
         )
 
     async def check(self, account: str, ip: str | None) -> bool:
         """Refuse at once while the account is locked or the address has failed too often;
         True when the account has recent failures (a success must then clear them)."""
         lock_key, acct_key, ip_key = self._keys(account, ip)
-        locked, failures, ip_count = await self.kv.get_many(lock_key, acct_key, ip_key)
+        keys = (lock_key, acct_key, ip_key) if ip_key else (lock_key, acct_key)
+        locked, failures, *by_address = await self.kv.get_many(*keys)
+        ip_count = by_address[0] if by_address else None
         if locked is not None:
             raise TooManyRequests(
                 "Too many failed attempts. Try again in %(minutes)s minutes.",
@@ -161,7 +165,8 @@ class LoginGuard:
     async def failed(self, account: str, ip: str | None) -> None:
         """Count a failure; lock the account when it reaches the threshold."""
         lock_key, acct_key, ip_key = self._keys(account, ip)
-        await self.kv.incr(ip_key, self.window)
+        if ip_key:
+            await self.kv.incr(ip_key, self.window)
         if await self.kv.incr(acct_key, self.window) >= self.threshold:
             await self.kv.set(lock_key, b"1", ttl=self.lockout)
             await self.kv.delete(acct_key)

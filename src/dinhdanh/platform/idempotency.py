@@ -12,7 +12,6 @@ primary key refuses the second), so the other's whole transaction rolls back and
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
@@ -24,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dinhdanh.platform import clock
+from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.db import Base, UTCDateTime
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_
@@ -64,12 +64,15 @@ def _reused() -> Problem:
     )
 
 
-async def fingerprint(request: Request) -> str:
-    """The request's method, path and body, hashed: a retry must send the same."""
+CONTEXT: Final = "idempotency"
+
+
+async def fingerprint(request: Request, cipher: FieldCipher) -> str:
+    """The request's method, path and body under a keyed digest (bodies carry passwords):
+    a retry must send the same."""
     body = await request.body()
-    return hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
+    data = request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    return cipher.mac(data, context=CONTEXT)
 
 
 def key_of(request: Request) -> str:
@@ -91,21 +94,24 @@ async def once(
     answer to a retry. A failed operation (a Problem) records nothing: it may be retried."""
     key = key_of(request)
     owner = owner[:80]
-    print_ = await fingerprint(request)
+    cipher: FieldCipher = request.app.state.cipher
+    print_ = await fingerprint(request, cipher)
     found = await session.get(IdempotencyRecord, (owner, key))
     if found is not None:
         if found.fingerprint != print_:
             raise _reused()
         return Response(
-            found.body,
+            cipher.decrypt(found.body, context=CONTEXT) if found.body else None,
             status_code=found.status,
             media_type="application/json",
             headers={"Idempotent-Replayed": "true"},
         )
     status, payload = await operation()
     body = orjson.dumps(payload).decode() if payload is not None else ""
+    # The answer may hold secrets shown once (new recovery codes): sealed at rest.
+    sealed = cipher.encrypt(body, context=CONTEXT) if body else ""
     session.add(
-        IdempotencyRecord(owner=owner, key=key, fingerprint=print_, status=status, body=body)
+        IdempotencyRecord(owner=owner, key=key, fingerprint=print_, status=status, body=sealed)
     )
     await session.flush()
     return Response(body or None, status_code=status, media_type="application/json")

@@ -18,6 +18,7 @@ from dinhdanh.platform import clock, events
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.text import clean_text
 from dinhdanh.population.changes import log_change
 from dinhdanh.population.models import Citizen, IdCard
 from dinhdanh.population.rules import Checker
@@ -48,7 +49,7 @@ async def _card(
 
 
 def _check_note(checker: Checker, note: str, *, required: bool) -> str:
-    text = (note or "").strip()
+    text = clean_text(note)
     if required and not text:
         checker.add("note", N_("Write the grounds (decision number, record of the seizure)."))
     elif len(text) > NOTE_MAX:
