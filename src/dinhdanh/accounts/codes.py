@@ -37,7 +37,11 @@ class OneTimeCodes:
                 type="code-sent-recently",
             )
         code = f"{secrets.randbelow(10**6):06d}"
-        record = orjson.dumps({"d": token_digest(code + "|" + bound_to), "t": 0, "b": bound_to})
+        # A random id per code: its tries and its use are counted under it, so a new code
+        # starts afresh and an old code's counters cannot touch it.
+        record = orjson.dumps(
+            {"d": token_digest(code + "|" + bound_to), "b": bound_to, "i": secrets.token_hex(8)}
+        )
         await self.kv.set(self._key(purpose, subject), record, ttl=self.ttl)
         return code
 
@@ -47,23 +51,22 @@ class OneTimeCodes:
         return None if raw is None else str(orjson.loads(raw)["b"])
 
     async def verify(self, purpose: str, subject: str, code: str) -> bool:
-        """True once for the right code; a code dies after 5 wrong tries or when used."""
+        """True once for the right code; a code dies after 5 tries or when used. The tries
+        are an atomic counter and the use an atomic set-if-absent, so requests racing with
+        guesses or with the same right code cannot get past either."""
         key = self._key(purpose, subject)
         raw = await self.kv.get(key)
         if raw is None:
             return False
         record = orjson.loads(raw)
+        if await self.kv.incr(f"otc-tries:{record['i']}", self.ttl) > MAX_TRIES:
+            await self.kv.delete(key)
+            return False
         code = "".join((code or "").split())
-        if constant_time_equals(token_digest(code + "|" + record["b"]), record["d"]):
-            await self.kv.delete(key)
-            return True
-        record["t"] += 1
-        if record["t"] >= MAX_TRIES:
-            await self.kv.delete(key)
-        else:
-            left = await self.kv.ttl(key) or self.ttl
-            await self.kv.set(key, orjson.dumps(record), ttl=max(1, left))
-        return False
+        if not constant_time_equals(token_digest(code + "|" + record["b"]), record["d"]):
+            return False
+        await self.kv.delete(key)
+        return await self.kv.set_if_absent(f"otc-used:{record['i']}", b"1", self.ttl)
 
     async def discard(self, purpose: str, subject: str) -> None:
         """Drop an open code."""
