@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dinhdanh.accounts import passwords, service
 from dinhdanh.accounts.models import Account
 from dinhdanh.platform.auth import Principal
-from dinhdanh.population.service import adults_with_valid_card
+from dinhdanh.population.identity import adults_with_valid_card
 
 DEMO_COMMUNE: Final = "00004"  # Phường Ba Đình, the demo officer's commune
 DEMO_PASSWORD: Final = "Sen-Ho-Tay-2025"  # noqa: S105  (demo mode only; refused in production)

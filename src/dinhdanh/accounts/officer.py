@@ -28,7 +28,7 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.population import personal_id as pid_rules
-from dinhdanh.population.service import Identity, identity, identity_in_scope
+from dinhdanh.population.identity import Identity, identity, identity_in_scope
 
 HISTORY_LIMIT: Final = 100
 # Reads of the account by staff are in the citizen's activity log, not in the account's

@@ -22,7 +22,7 @@ from dinhdanh.accounts.web import (
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.sessions import SessionData
 from dinhdanh.platform.web import Connection, Session, render, render_form, safe_next
-from dinhdanh.population.service import full_name_of
+from dinhdanh.population.identity import full_name_of
 
 router = APIRouter(prefix="/me", tags=["citizen pages"], include_in_schema=False)
 HOME = "/me"

@@ -17,7 +17,7 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Unauthorized, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.passwords import citizen_password_errors, passcode_errors
-from dinhdanh.population.service import Identity
+from dinhdanh.population.identity import Identity
 
 
 def personal_data(who: Identity, account: Account) -> list[str]:

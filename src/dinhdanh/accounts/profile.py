@@ -23,10 +23,11 @@ from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.text import clean_text
+from dinhdanh.population.identity import identity
 from dinhdanh.population.reference import admin_units, commune_info
 from dinhdanh.population.rules import display_iso_birth
 from dinhdanh.population.scope import covers_commune
-from dinhdanh.population.service import CitizenRecord, identity, own_record
+from dinhdanh.population.service import CitizenRecord, own_record
 
 # What a holder may report as wrong, in the order the form offers it.
 FIELD_LABELS: Final[dict[str, str]] = {

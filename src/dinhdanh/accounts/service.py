@@ -37,7 +37,7 @@ from dinhdanh.platform.kv import KeyValue
 from dinhdanh.platform.ratelimit import RateLimiter
 from dinhdanh.platform.sessions import SessionStore
 from dinhdanh.population import personal_id as pid_rules
-from dinhdanh.population.service import Identity, identity
+from dinhdanh.population.identity import Identity, identity
 
 # Unambiguous characters (no 0/O, 1/l/I): the initial password is typed from an SMS.
 _INITIAL_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"

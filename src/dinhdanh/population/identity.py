@@ -1,0 +1,120 @@
+"""Who a citizen is, for the other contexts: identity by id or personal ID, the name alone,
+scope checks on it, and the adults of a commune. Unscoped and unaudited: the caller (a
+service acting for the citizen, or checking its own unit's scope) decides both."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dinhdanh.platform import clock
+from dinhdanh.platform.auth import Scope
+from dinhdanh.population import names
+from dinhdanh.population.models import Citizen, IdCard
+from dinhdanh.population.rules import BirthDate
+from dinhdanh.population.scope import covers_commune
+from dinhdanh.population.service import birth_of, card_status
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What another context needs to know of a citizen: who, born when, alive, where, card."""
+
+    id: uuid.UUID
+    personal_id: str
+    family_name: str
+    middle_name: str
+    given_name: str
+    full_name: str
+    birth: BirthDate
+    sex: str
+    status: str
+    home_commune_code: str | None  # permanent residence, else current, else temporary
+    has_valid_card: bool
+    scope_communes: tuple[str | None, str | None, str | None]  # permanent, temporary, current
+
+
+async def full_name_of(*, session: AsyncSession, citizen_id: uuid.UUID) -> str:
+    """A citizen's full name (one narrow read: the account's home page shows only this)."""
+    row = (
+        await session.execute(
+            select(Citizen.family_name, Citizen.middle_name, Citizen.given_name).where(
+                Citizen.id == citizen_id
+            )
+        )
+    ).one()
+    return names.full_name(*row)
+
+
+async def identity(
+    *, session: AsyncSession, citizen_id: uuid.UUID | None = None, personal_id: str | None = None
+) -> Identity | None:
+    """A citizen's identity by id or personal ID, unscoped and unaudited: the caller (a
+    service acting for the citizen themselves, or checking its own scope) decides both."""
+    if citizen_id is not None:
+        c = await session.get(Citizen, citizen_id)
+    elif personal_id:
+        c = await session.scalar(select(Citizen).where(Citizen.personal_id == personal_id))
+    else:
+        c = None
+    if c is None:
+        return None
+    today = clock.today()
+    cards = await session.scalars(select(IdCard).where(IdCard.citizen_id == c.id))
+    valid = any(card_status(k, today) == "valid" for k in cards)
+    return Identity(
+        id=c.id,
+        personal_id=c.personal_id,
+        family_name=c.family_name,
+        middle_name=c.middle_name,
+        given_name=c.given_name,
+        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
+        birth=birth_of(c),
+        sex=c.sex,
+        status=c.status,
+        home_commune_code=(
+            c.permanent_commune_code or c.current_commune_code or c.temporary_commune_code
+        ),
+        has_valid_card=valid,
+        scope_communes=(
+            c.permanent_commune_code,
+            c.temporary_commune_code,
+            c.current_commune_code,
+        ),
+    )
+
+
+def identity_in_scope(who: Identity, scope: Scope) -> bool:
+    """True when the citizen lives (any of the three residences) inside the scope."""
+    return any(covers_commune(scope, code) for code in who.scope_communes if code)
+
+
+async def adults_with_valid_card(
+    *, session: AsyncSession, commune_code: str, limit: int
+) -> list[Identity]:
+    """Living citizens of 18 or more with a valid card whose permanent residence is the
+    commune, in personal-ID order (the demo picks its account holders this way)."""
+    born_before = clock.today().year - 18
+    rows = await session.scalars(
+        select(Citizen.id)
+        .join(IdCard, IdCard.citizen_id == Citizen.id)
+        .where(
+            Citizen.permanent_commune_code == commune_code,
+            Citizen.status == "living",
+            Citizen.birth_year < born_before,
+            IdCard.status == "valid",
+        )
+        .order_by(Citizen.personal_id)
+        .limit(limit * 3)
+    )
+    found = []
+    for citizen_id in dict.fromkeys(rows):
+        who = await identity(session=session, citizen_id=citizen_id)
+        if who is not None and who.has_valid_card:
+            found.append(who)
+        if len(found) == limit:
+            break
+    return found
