@@ -28,6 +28,7 @@ from dinhdanh.accounts import (
     security_pages,
 )
 from dinhdanh.accounts import pages as account_pages
+from dinhdanh.accounts import web as account_web
 from dinhdanh.accounts.service import make_tools
 from dinhdanh.platform import demo_inbox, health, web
 from dinhdanh.platform.credentials import LoginGuard, Totp
@@ -117,6 +118,9 @@ def create_app(
         settings.sms_sink, settings.email_sink, settings.data_dir / "outbox"
     )
     state.templates = web.make_templates()
+    # The citizens' pages sign in at their own page; the app's API uses bearer tokens.
+    state.sign_in_pages = {account_web.PAGES_PREFIX: account_web.SIGN_IN_PAGE}
+    state.csrf_exempt = (account_web.APP_API_PREFIX,)
     state.account_tools = make_tools(
         settings=settings,
         kv=state.kv,

@@ -322,10 +322,7 @@ def staff_create(
     try:
         created = _run(work)
     except Problem as problem:
-        body = problem.to_dict()
-        console.print(f"[red]{body['title']}", body.get("detail") or "", highlight=False)
-        for error in body.get("errors", []):
-            console.print(f"  {error['field']}: {error['message']}", markup=False)
+        _print_problem(problem)
         raise typer.Exit(1) from problem
     console.print(f"[green]Created {created.username} ({role}, {unit}).")
     if created.invitation_link:

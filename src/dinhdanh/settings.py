@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -112,14 +113,15 @@ class Settings(BaseSettings):
         """The WebAuthn relying-party id: a registrable domain (the public URL's host)."""
         if self.webauthn_rp_id:
             return self.webauthn_rp_id
-        host = self.public_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-        return "localhost" if host in ("127.0.0.1", "::1", "[::1]") else host
+        host = urlsplit(self.public_url).hostname or "localhost"
+        # An IP address is no relying-party id: browsers then use localhost.
+        return "localhost" if host in ("127.0.0.1", "::1") else host
 
     @property
     def public_origin(self) -> str:
         """The origin browsers see (scheme, host, port of public_url)."""
-        scheme, rest = self.public_url.split("://", 1)
-        return f"{scheme}://{rest.split('/', 1)[0]}"
+        parts = urlsplit(self.public_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def password_hasher(self) -> PasswordHasher:
         """The argon2id hasher with these settings' parameters."""

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
 from dinhdanh.accounts import factors, locks, passwords, service, signin
-from dinhdanh.accounts.devices import end_device, list_devices
+from dinhdanh.accounts.devices import end_device, end_other_devices, list_devices
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.schemas import (
     AccountOut,
@@ -29,7 +29,7 @@ from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import CurrentCitizen, Tools, attempt_of, bearer
 from dinhdanh.platform import idempotency
 from dinhdanh.platform.crypto import token_digest
-from dinhdanh.platform.errors import Problem, Unauthorized
+from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.sessions import SessionData
 from dinhdanh.platform.web import Connection, Session, problem_response
@@ -46,13 +46,6 @@ def _step(outcome: Outcome) -> SignInStep:
         assert outcome.problem is not None
         raise outcome.problem
     return SignInStep(stage=outcome.stage or "", token=outcome.session.id, methods=outcome.methods)
-
-
-def _expired() -> Unauthorized:
-    return Unauthorized(
-        N_("Your sign-in has expired. Enter your personal ID and password again."),
-        type="sign-in-expired",
-    )
 
 
 @router.post("/sign-in", response_model=SignInStep)
@@ -75,7 +68,7 @@ async def _pending(
 ) -> tuple[SessionData, Account]:
     found = await signin.pending_sign_in(session, tools, bearer(request), "app", stage)
     if found is None:
-        raise _expired()
+        raise signin.expired_sign_in()
     return found
 
 
@@ -222,11 +215,11 @@ async def end_one(
 ) -> Response:
     """Sign one device out."""
     account = await service.get_account(session, principal.id or "")
-    ended = await end_device(tools, str(account.id), handle[:40])
+    ended = await end_device(
+        session=session, tools=tools, actor=principal, account=account, handle=handle[:40]
+    )
     if ended is None:
         raise Problem(N_("No such signed-in device."), type="device-not-found", status=404)
-    data = {"channel": ended.extra.get("ch", "web"), "own": ended.id == principal.session_id}
-    await service.audit_account(session, principal, "account.session_ended", account, data)
     return Response(status_code=204)
 
 
@@ -234,10 +227,7 @@ async def end_one(
 async def end_others(session: Session, tools: Tools, principal: CurrentCitizen) -> Ended:
     """Sign every other device out; this one stays."""
     account = await service.get_account(session, principal.id or "")
-    ended = await service.end_other_sessions(tools, account, keep=principal.session_id)
-    await service.audit_account(
-        session, principal, "account.sessions_ended", account, {"ended": ended}
-    )
+    ended = await end_other_devices(session=session, tools=tools, actor=principal, account=account)
     return Ended(ended=ended)
 
 

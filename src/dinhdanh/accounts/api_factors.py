@@ -71,10 +71,17 @@ async def list_factors(session: Session, principal: CurrentCitizen) -> FactorsOu
     """The second factors, passkeys and recovery codes left."""
     account = await service.get_account(session, principal.id or "")
     keys = await passkeys.list_passkeys(session, account)
+    left = await recovery_codes.codes_left(session, account)
+    methods = factors.methods_from(
+        totp=bool(account.totp_secret_enc),
+        passkey=bool(keys),
+        sms=account.sms_otp,
+        recovery=left > 0,
+    )
     return FactorsOut(
-        methods=await factors.methods_of(session, account),
+        methods=methods,
         passkeys=[{"id": str(k.id), "name": k.name} for k in keys],
-        recovery_codes_left=await recovery_codes.codes_left(session, account),
+        recovery_codes_left=left,
         passkey_sign_in=account.passkey_sign_in,
     )
 

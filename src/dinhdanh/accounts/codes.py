@@ -67,7 +67,3 @@ class OneTimeCodes:
             return False
         await self.kv.delete(key)
         return await self.kv.set_if_absent(f"otc-used:{record['i']}", b"1", self.ttl)
-
-    async def discard(self, purpose: str, subject: str) -> None:
-        """Drop an open code."""
-        await self.kv.delete(self._key(purpose, subject))

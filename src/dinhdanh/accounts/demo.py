@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dinhdanh.accounts import passwords, service
 from dinhdanh.accounts.models import Account
 from dinhdanh.platform.auth import Principal
-from dinhdanh.population.identity import adults_with_valid_card
+from dinhdanh.population.identity import adults_with_valid_card, full_name_of
 
 DEMO_COMMUNE: Final = "00004"  # Phường Ba Đình, the demo officer's commune
 DEMO_PASSWORD: Final = "Sen-Ho-Tay-2025"  # noqa: S105  (demo mode only; refused in production)
@@ -59,12 +59,11 @@ async def ensure_demo_accounts(
             )
     holders = []
     for account in existing:
-        who = await service.holder(session, account)
         active = account.status == "active"
         holders.append(
             DemoHolder(
                 personal_id=account.personal_id,
-                full_name=who.full_name,
+                full_name=await full_name_of(session=session, citizen_id=account.citizen_id),
                 phone=account.phone,
                 password=DEMO_PASSWORD if active else "(initial password: see /demo/inbox)",
                 passcode=DEMO_PASSCODE if active else "",

@@ -8,8 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dinhdanh.accounts import contact, locks, service
-from dinhdanh.accounts.devices import end_device, list_devices
-from dinhdanh.accounts.service import audit_account
+from dinhdanh.accounts.devices import end_device, end_other_devices, list_devices
 from dinhdanh.accounts.web import CurrentCitizen, Tools, clear_citizen_cookie
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
@@ -39,12 +38,11 @@ async def end_one(
 ) -> Response:
     """Sign out one device (this one too, if chosen)."""
     account = await service.get_account(session, principal.id or "")
-    ended = await end_device(tools, str(account.id), handle[:40])
+    ended = await end_device(
+        session=session, tools=tools, actor=principal, account=account, handle=handle[:40]
+    )
     if ended is not None:
-        own = ended.id == principal.session_id
-        data = {"channel": ended.extra.get("ch", "web"), "own": own}
-        await audit_account(session, principal, "account.session_ended", account, data)
-        if own:
+        if ended.id == principal.session_id:
             response = RedirectResponse("/me/login", status_code=303)
             clear_citizen_cookie(response)
             return response
@@ -57,8 +55,7 @@ async def end_others(
 ) -> Response:
     """Sign out every other device; this one stays."""
     account = await service.get_account(session, principal.id or "")
-    ended = await service.end_other_sessions(tools, account, keep=principal.session_id)
-    await audit_account(session, principal, "account.sessions_ended", account, {"ended": ended})
+    await end_other_devices(session=session, tools=tools, actor=principal, account=account)
     return RedirectResponse("/me/devices?done=ended", status_code=303)
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Final
+from typing import Final
 
 from geoip2fast import GeoIP2Fast
+from sqlalchemy.ext.asyncio import AsyncSession
 from ua_parser import parse
 
-from dinhdanh.platform.crypto import token_digest
+from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.service import AccountTools, audit_account, end_other_sessions
+from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.sessions import SessionData
 
@@ -78,16 +81,11 @@ class Device:
     current: bool
 
 
-def session_handle(data: SessionData) -> str:
-    """An opaque name for a session that pages can show (never the session id itself)."""
-    return token_digest(data.id)[:20]
-
-
 def as_device(data: SessionData, *, current_sid: str | None) -> Device:
     """A session as a device row."""
     extra = data.extra
     return Device(
-        handle=session_handle(data),
+        handle=data.handle,
         name=extra.get("dev", "") or gettext(N_("Unknown device")),
         channel=extra.get("ch", "web"),
         place=place_label(extra.get("pl", "")),
@@ -98,20 +96,36 @@ def as_device(data: SessionData, *, current_sid: str | None) -> Device:
     )
 
 
-async def list_devices(tools: Any, account_id: str, *, current_sid: str | None) -> list[Device]:
+async def list_devices(
+    tools: AccountTools, account_id: str, *, current_sid: str | None
+) -> list[Device]:
     """The account's signed-in sessions, web and app, most recently used first."""
     sessions = []
-    for store in (tools.web_sessions, tools.app_sessions):
+    for store in tools.stores:
         sessions += [s for s in await store.list_for(account_id) if s.extra.get("st") == "ok"]
     sessions.sort(key=lambda s: s.last_seen, reverse=True)
     return [as_device(s, current_sid=current_sid) for s in sessions]
 
 
-async def end_device(tools: Any, account_id: str, handle: str) -> SessionData | None:
-    """End the session named `handle`; the ended session, or None if there was none."""
-    for store in (tools.web_sessions, tools.app_sessions):
-        for data in await store.list_for(account_id):
-            if session_handle(data) == handle:
+async def end_device(
+    *, session: AsyncSession, tools: AccountTools, actor: Principal, account: Account, handle: str
+) -> SessionData | None:
+    """Sign out the session named `handle` (audited); the ended session, or None if none."""
+    for store in tools.stores:
+        for data in await store.list_for(str(account.id)):
+            if data.handle == handle:
                 await store.destroy(data)
+                own = data.id == actor.session_id
+                details = {"channel": data.extra.get("ch", "web"), "own": own}
+                await audit_account(session, actor, "account.session_ended", account, details)
                 return data
     return None
+
+
+async def end_other_devices(
+    *, session: AsyncSession, tools: AccountTools, actor: Principal, account: Account
+) -> int:
+    """Sign out every session but the caller's (audited); how many ended."""
+    ended = await end_other_sessions(tools, account, keep=actor.session_id)
+    await audit_account(session, actor, "account.sessions_ended", account, {"ended": ended})
+    return ended

@@ -2,7 +2,7 @@
 
 Sign-in is a hot path (the benchmark compares it with argon2's own rate): the account, and
 whether it has a passkey or unused recovery codes, come back in one Core round trip; the
-rehash and the last sign-in are single UPDATEs. Everything here works on the request's
+rehash is a single UPDATE. Everything here works on the request's
 ORM session and on a bare Core connection alike.
 """
 

@@ -127,21 +127,34 @@ async def lock(
     return entry
 
 
+def holder_may_lift(lock: AccountLock) -> bool:
+    """The holder lifts online only what they set online: a lock the police set, even "at
+    the holder's request" at the office, is lifted at the office."""
+    return lock.reason == "holder_request" and lock.locked_by_kind == "holder"
+
+
+def officer_may_lift(lock: AccountLock) -> bool:
+    """An officer lifts any lock but the registry's own, which ends with its fact."""
+    return not (lock.reason in AUTOMATIC_LOCK_REASONS and lock.locked_by_kind == "system")
+
+
 async def _close(
     session: AsyncSession,
     actor: Principal,
     account: Account,
     locks: list[AccountLock],
     note: str,
+    *,
+    open_now: list[AccountLock],
     by_kind: str | None = None,
 ) -> None:
+    """Lift `locks` (some of `open_now`, the account's open locks)."""
     now = clock.now()
     by_kind = by_kind or _by_kind(actor)
     for entry in locks:
         entry.unlocked_at, entry.unlocked_by = now, actor.id
         entry.unlocked_by_kind, entry.unlock_note = by_kind, clean_text(note)[:500]
-    remaining = [x for x in await open_locks(session, account) if x not in locks]
-    account.locked = bool(remaining)
+    account.locked = any(x not in locks for x in open_now)
     await session.flush()
     await audit_account(
         session,
@@ -174,9 +187,7 @@ async def holder_unlock(*, session: AsyncSession, actor: Principal, account: Acc
     """The holder lifts their own lock (after password and second factor). Locks set by the
     police or the registry stay: those are lifted at the office or when the reason ends."""
     locks = await open_locks(session, account)
-    # Only what the holder set online: a lock the police set, even "at the holder's
-    # request" at the office, is lifted at the office.
-    own = [x for x in locks if x.reason == "holder_request" and x.locked_by_kind == "holder"]
+    own = [x for x in locks if holder_may_lift(x)]
     if len(own) != len(locks):
         raise Forbidden(
             N_(
@@ -187,7 +198,7 @@ async def holder_unlock(*, session: AsyncSession, actor: Principal, account: Acc
         )
     if not own:
         raise Conflict(N_("The account is not locked."), type="not-locked")
-    await _close(session, actor, account, own, "")
+    await _close(session, actor, account, own, "", open_now=locks)
 
 
 async def officer_lock(
@@ -224,10 +235,11 @@ async def officer_unlock(
         wanted = uuid.UUID(lock_id)
     except ValueError:
         wanted = None
-    locks = [x for x in await open_locks(session, account) if x.id == wanted]
+    open_now = await open_locks(session, account)
+    locks = [x for x in open_now if x.id == wanted]
     if not locks:
         raise Conflict(N_("This lock is no longer in force."), type="not-locked")
-    if locks[0].reason in AUTOMATIC_LOCK_REASONS and locks[0].locked_by_kind == "system":
+    if not officer_may_lift(locks[0]):
         raise Forbidden(
             N_("This lock ends by itself when its reason ends in the registry."),
             type="automatic-lock",
@@ -236,7 +248,7 @@ async def officer_unlock(
         raise ValidationProblem(
             errors=[field_error("note", N_("Write the grounds (request, decision number)."))]
         )
-    await _close(session, actor, account, locks, note)
+    await _close(session, actor, account, locks, note, open_now=open_now)
 
 
 # ---------------------------------------------------------------- the registry's events
@@ -265,13 +277,10 @@ async def _system_unlock(
     account = await account_of_citizen(session, citizen_id)
     if account is None:
         return
-    ending = [
-        x
-        for x in await open_locks(session, account)
-        if x.reason in reasons and x.locked_by_kind == "system"
-    ]
+    open_now = await open_locks(session, account)
+    ending = [x for x in open_now if x.reason in reasons and x.locked_by_kind == "system"]
     if ending:
-        await _close(session, actor, account, ending, "", by_kind="system")
+        await _close(session, actor, account, ending, "", open_now=open_now, by_kind="system")
 
 
 @events.subscribe(events.CITIZEN_DIED)

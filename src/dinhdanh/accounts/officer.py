@@ -28,7 +28,8 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.population import personal_id as pid_rules
-from dinhdanh.population.identity import Identity, identity, identity_in_scope
+from dinhdanh.population.identity import Identity, identity
+from dinhdanh.population.scope import covers_citizen
 
 HISTORY_LIMIT: Final = 100
 # Reads of the account by staff are in the citizen's activity log, not in the account's
@@ -80,12 +81,14 @@ def _clean_personal_id(text: str) -> str:
     return pid
 
 
-async def look_up(*, session: AsyncSession, principal: Principal, personal_id: str) -> Account:
-    """The account of the citizen with this personal ID, inside the caller's unit (audited as
-    a read of the citizen's data)."""
+async def look_up(
+    *, session: AsyncSession, principal: Principal, personal_id: str
+) -> tuple[Account, Identity]:
+    """The account of the citizen with this personal ID and its holder, inside the caller's
+    unit (audited as a read of the citizen's data)."""
     pid = _clean_personal_id(personal_id)
     who = await identity(session=session, personal_id=pid)
-    if who is None or not identity_in_scope(who, principal.scope):
+    if who is None or not covers_citizen(principal.scope, who):
         raise _not_in_unit()
     account = await service.account_of_citizen(session, who.id)
     if account is None:
@@ -100,21 +103,22 @@ async def look_up(*, session: AsyncSession, principal: Principal, personal_id: s
         )
         raise NotFound(NO_ACCOUNT_YET, type="no-account")
     await service.audit_account(session, principal, "account.looked_up", account, {"found": True})
-    return account
+    return account, who
 
 
 async def account_in_scope(
     *, session: AsyncSession, principal: Principal, account_id: uuid.UUID | str
-) -> Account:
-    """The account with this id when its holder lives inside the caller's unit; else the same
-    NotFound as an unknown id."""
+) -> tuple[Account, Identity]:
+    """The account with this id and its holder, when the holder lives inside the caller's
+    unit; else the same NotFound as an unknown id."""
     try:
         account = await service.get_account(session, account_id)
     except NotFound:
         raise _not_in_unit() from None
-    if not identity_in_scope(await service.holder(session, account), principal.scope):
+    who = await service.holder(session, account)
+    if not covers_citizen(principal.scope, who):
         raise _not_in_unit()
-    return account
+    return account, who
 
 
 async def _sessions(tools: AccountTools, account: Account) -> int:
@@ -155,11 +159,13 @@ async def last_sign_in(session: AsyncSession, account: Account) -> dt.datetime |
     )
 
 
-async def describe(session: AsyncSession, tools: AccountTools, account: Account) -> AccountDetail:
+async def describe(
+    session: AsyncSession, tools: AccountTools, account: Account, who: Identity
+) -> AccountDetail:
     """The account's detail (not audited: the caller records the read)."""
     return AccountDetail(
         account=account,
-        holder=await service.holder(session, account),
+        holder=who,
         phone_masked=service.mask_phone(account.phone),
         sessions=await _sessions(tools, account),
         last_sign_in_at=await last_sign_in(session, account),
@@ -177,17 +183,19 @@ async def detail(
     account_id: uuid.UUID | str,
 ) -> AccountDetail:
     """An account inside the caller's unit with its locks, sessions and history (audited)."""
-    account = await account_in_scope(session=session, principal=principal, account_id=account_id)
+    account, who = await account_in_scope(
+        session=session, principal=principal, account_id=account_id
+    )
     await service.audit_account(session, principal, "account.viewed", account)
-    return await describe(session, tools, account)
+    return await describe(session, tools, account, who)
 
 
 async def find(
     *, session: AsyncSession, tools: AccountTools, principal: Principal, personal_id: str
 ) -> AccountDetail:
     """Look up by personal ID and describe the account (one audited read)."""
-    account = await look_up(session=session, principal=principal, personal_id=personal_id)
-    return await describe(session, tools, account)
+    account, who = await look_up(session=session, principal=principal, personal_id=personal_id)
+    return await describe(session, tools, account, who)
 
 
 # ---------------------------------------------------------------- the office's actions
@@ -203,7 +211,7 @@ async def lock(
     note: str,
 ) -> AccountLock:
     """Lock the account with a legal reason and the grounds; every session ends at once."""
-    account = await account_in_scope(session=session, principal=principal, account_id=account_id)
+    account, _ = await account_in_scope(session=session, principal=principal, account_id=account_id)
     return await locks.officer_lock(
         session=session, tools=tools, actor=principal, account=account, reason=reason, note=note
     )
@@ -218,7 +226,7 @@ async def unlock(
     note: str,
 ) -> AccountLock:
     """Lift one lock at the office (the registry's own locks end with their reason)."""
-    account = await account_in_scope(session=session, principal=principal, account_id=account_id)
+    account, _ = await account_in_scope(session=session, principal=principal, account_id=account_id)
     await locks.officer_unlock(
         session=session, actor=principal, account=account, lock_id=lock_id, note=note
     )
@@ -236,8 +244,10 @@ async def send_initial_password(
 ) -> Account:
     """A new single-use initial password by SMS to the registered phone (the holder forgot
     theirs and has no second factor): the old password stops working, every session ends."""
-    account = await account_in_scope(session=session, principal=principal, account_id=account_id)
-    if (await service.holder(session, account)).status != "living":
+    account, who = await account_in_scope(
+        session=session, principal=principal, account_id=account_id
+    )
+    if who.status != "living":
         raise Conflict(N_("This citizen is recorded as deceased."), type="citizen-deceased")
     await service.send_initial_password(
         session=session, tools=tools, actor=principal, account=account
@@ -253,7 +263,7 @@ async def end_sessions(
     account_id: uuid.UUID | str,
 ) -> int:
     """End every session of the account, web and app; how many ended."""
-    account = await account_in_scope(session=session, principal=principal, account_id=account_id)
+    account, _ = await account_in_scope(session=session, principal=principal, account_id=account_id)
     ended = await service.end_all_sessions(tools, account)
     await service.audit_account(
         session, principal, "account.sessions_ended", account, {"sessions_ended": ended}
@@ -269,7 +279,7 @@ async def create_account(
     pid = "".join((data.personal_id or "").split())
     if pid.isdigit():
         who = await identity(session=session, personal_id=pid)
-        if who is not None and not identity_in_scope(who, principal.scope):
+        if who is not None and not covers_citizen(principal.scope, who):
             # The very answer create_account gives for an unknown personal ID.
             raise NotFound(N_("No citizen with this personal ID."), type="citizen-not-found")
     data = NewAccount(personal_id=pid, phone=data.phone, email=data.email, level=data.level)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from dinhdanh.accounts import officer
+from dinhdanh.accounts import officer, service
 from dinhdanh.accounts.officer_schemas import (
     AccountIn,
     AccountOut,
@@ -51,7 +51,8 @@ async def create_account(
     account = await officer.create_account(
         session=session, tools=tools, principal=principal, data=NewAccount(**body.model_dump())
     )
-    return AccountOut.of(await officer.describe(session, tools, account))
+    who = await service.holder(session, account)
+    return AccountOut.of(await officer.describe(session, tools, account, who))
 
 
 @router.get("/{account_id}", response_model=AccountOut, responses=ERRORS)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import officer
-from dinhdanh.accounts.locks import REASON_LABELS
+from dinhdanh.accounts.locks import REASON_LABELS, officer_may_lift
 from dinhdanh.accounts.models import OFFICER_LOCK_REASONS
 from dinhdanh.accounts.service import AccountTools, NewAccount
 from dinhdanh.accounts.web import Tools
@@ -97,6 +97,7 @@ async def _account_page(
         problem,
         found=found,
         label=_label,
+        may_lift=officer_may_lift,
         reasons=[(r, _label("reason", r)) for r in OFFICER_LOCK_REASONS],
         done=gettext(done) if done else None,
         form_name=form_name,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from dinhdanh.accounts import factors, locks, passwords, service, signin
-from dinhdanh.accounts.models import TOTP_CONTEXT, Account
+from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import (
     CITIZEN_COOKIE,
@@ -109,10 +109,7 @@ async def _verify_page(
         return RedirectResponse("/me/login", status_code=303)
     account = found[1]
     methods = await factors.methods_of(session, account, unlocking=account.locked)
-    demo_code = None
-    if request.app.state.settings.demo and account.totp_secret_enc:
-        secret = tools.cipher.decrypt(account.totp_secret_enc, context=TOTP_CONTEXT)
-        demo_code = tools.totp.current_code(secret)
+    demo_code = signin.demo_code(tools, account) if request.app.state.settings.demo else None
     return render_form(
         request,
         "accounts/verify.html",
@@ -244,9 +241,7 @@ async def unlock_form(request: Request, session: Session, tools: Tools) -> Respo
         return RedirectResponse("/me/login", status_code=303)
     account = found[1]
     open_locks = await locks.open_locks(session, account)
-    own_only = all(
-        x.reason == "holder_request" and x.locked_by_kind == "holder" for x in open_locks
-    )
+    own_only = all(locks.holder_may_lift(x) for x in open_locks)
     return render(
         request,
         "accounts/locked.html",

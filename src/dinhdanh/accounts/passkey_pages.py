@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import Any, Literal
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -24,7 +23,7 @@ from dinhdanh.accounts.web import (
 )
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import gettext
-from dinhdanh.platform.web import Session, safe_next
+from dinhdanh.platform.web import Session, problem_json, safe_next
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/me/security"
@@ -56,21 +55,12 @@ class SignInBody(SignInOptionsBody):
     next: str = Field(default="", max_length=1000)
 
 
-def _json_problem(request: Request, problem: Problem) -> Response:
-    return Response(
-        orjson.dumps(problem.to_dict(instance=request.url.path)),
-        status_code=problem.status,
-        media_type="application/problem+json",
-        headers=problem.headers,
-    )
-
-
 async def _json_answer(request: Request, work: Awaitable[dict[str, Any]]) -> Response:
     """The answer of `work` as JSON, or its problem as problem+json."""
     try:
         return JSONResponse(await work)
     except Problem as problem:
-        return _json_problem(request, problem)
+        return problem_json(request, problem)
 
 
 @router.post("/passkeys/register/options")
@@ -143,7 +133,7 @@ async def sign_in(request: Request, session: Session, tools: Tools, body: SignIn
     )
     if outcome.session is None:
         assert outcome.problem is not None
-        response = _json_problem(request, outcome.problem)
+        response = problem_json(request, outcome.problem)
         if outcome.restart:
             clear_citizen_cookie(response)
         return response

@@ -99,13 +99,6 @@ def _not_accepted() -> Unauthorized:
     )
 
 
-def _sign_in_expired() -> Unauthorized:
-    return Unauthorized(
-        N_("Your sign-in has expired. Enter your personal ID and password again."),
-        type="sign-in-expired",
-    )
-
-
 # ---------------------------------------------------------------- challenges
 
 
@@ -180,10 +173,10 @@ async def sign_in_options(
     if mode == "verify":
         found = await signin.pending_sign_in(session, tools, sid, attempt.channel, MFA)
         if found is None:
-            raise _sign_in_expired()
+            raise signin.expired_sign_in()
         pending, account = found
         allow = [descriptor(p) for p in await list_passkeys(session, account)]
-        record = {"p": SECOND_FACTOR, "s": pending.id, "a": str(account.id)}
+        record = {"p": SECOND_FACTOR, "s": pending.id}
     options = generate_authentication_options(
         rp_id=tools.settings.rp_id,
         timeout=TIMEOUT_MS,
@@ -229,7 +222,7 @@ async def finish_sign_in(
     if mode == "verify":
         found = await signin.pending_sign_in(session, tools, sid, attempt.channel, MFA)
         if found is None:
-            return Outcome(problem=_sign_in_expired(), restart=True)
+            return Outcome(problem=signin.expired_sign_in(), restart=True)
         previous, expected = found
     else:
         previous = await store.get(sid, touch=False) if sid else None

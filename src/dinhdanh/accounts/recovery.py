@@ -27,11 +27,12 @@ from dinhdanh.accounts.service import (
     get_account,
 )
 from dinhdanh.platform import clock, outbox
-from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_, gettext
 
 RESET_SECONDS: Final = 600
+# The second factors a reset accepts (the SMS code was its first factor).
+RESET_FACTORS: Final = ("totp", "recovery")
 CODE, FACTOR, NEW_PASSWORD, OFFICE = "code", "factor", "password", "office"
 
 
@@ -71,10 +72,6 @@ def expired() -> Unauthorized:
     )
 
 
-def _actor(account: Account, ip: str | None) -> Principal:
-    return signin.citizen_actor(account, ip=ip)
-
-
 async def start(
     session: AsyncSession, *, tools: AccountTools, personal_id: str, ip: str | None
 ) -> ResetState:
@@ -84,7 +81,7 @@ async def start(
     account = await find_account(session, username) if username.isdigit() else None
     usable = account is not None and account.status == "active"
     state = ResetState(secrets.token_urlsafe(24), CODE, str(account.id) if usable else None)
-    if usable and account is not None:
+    if usable:
         try:
             code = await tools.codes.issue("reset", str(account.id))
         except TooManyRequests:
@@ -100,7 +97,9 @@ async def start(
                     code=code,
                 ),
             )
-        await audit_account(session, _actor(account, ip), "account.password_reset_started", account)
+        await audit_account(
+            session, signin.citizen_actor(account, ip=ip), "account.password_reset_started", account
+        )
     await _save(tools, state)
     return state
 
@@ -118,7 +117,7 @@ async def check_code(
         await tools.code_guard.failed(f"reset:{subject}", ip)
         raise signin.wrong_code()
     account = await get_account(session, subject)
-    methods = [m for m in await factors.methods_of(session, account) if m not in ("sms",)]
+    methods = [m for m in await factors.methods_of(session, account) if m in RESET_FACTORS]
     state.step = FACTOR if methods else OFFICE
     await _save(tools, state)
     return state, methods
@@ -139,7 +138,7 @@ async def check_factor(
     account = await get_account(session, state.account_id)
     key = f"reset:{account.id}"
     await tools.code_guard.check(key, ip)
-    if method not in ("totp", "recovery") or not await signin.check_factor(
+    if method not in RESET_FACTORS or not await signin.check_factor(
         session, tools, account, method, value
     ):
         await tools.code_guard.failed(key, ip)
@@ -179,6 +178,10 @@ async def set_password(
         ),
     )
     await audit_account(
-        session, _actor(account, ip), "account.password_reset", account, {"sessions_ended": ended}
+        session,
+        signin.citizen_actor(account, ip=ip),
+        "account.password_reset",
+        account,
+        {"sessions_ended": ended},
     )
     return account

@@ -11,7 +11,7 @@ from dinhdanh.accounts import recovery
 from dinhdanh.accounts.recovery import ResetState
 from dinhdanh.accounts.web import Tools
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import Session, client_ip, render_form
+from dinhdanh.platform.web import Session, client_ip, render_form, set_session_cookie
 
 router = APIRouter(prefix="/me/forgot", tags=["citizen pages"], include_in_schema=False)
 RESET_COOKIE = "dd_reset"
@@ -52,12 +52,11 @@ async def start(
         session, tools=tools, personal_id=personal_id, ip=client_ip(request)
     )
     response = RedirectResponse("/me/forgot", status_code=303)
-    response.set_cookie(
+    set_session_cookie(
+        request,
+        response,
         RESET_COOKIE,
         state.token,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
         path="/me/forgot",
         max_age=recovery.RESET_SECONDS,
     )

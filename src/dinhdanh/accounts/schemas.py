@@ -68,12 +68,6 @@ class CodeIn(BaseModel):
     code: str = Field(max_length=40)
 
 
-class Sent(BaseModel):
-    """A code went out, to this (masked) destination."""
-
-    sent_to: str
-
-
 class AccountOut(BaseModel):
     """The account as its holder sees it."""
 

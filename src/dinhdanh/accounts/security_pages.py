@@ -34,15 +34,16 @@ async def _page(
 ) -> Response:
     account = await own.account()
     session, tools = own.session, own.tools
+    keys = await passkeys.list_passkeys(session, account)
     return render_form(
         own.request,
         "accounts/security.html",
         problem,
         account=account,
         phone=service.mask_phone(account.phone),
-        passkeys=await passkeys.list_passkeys(session, account),
+        passkeys=keys,
         enrolment=await factors.pending_totp(tools=tools, account=account),
-        has_factor=await factors.has_factor(session, account),
+        has_factor=bool(account.totp_secret_enc or account.sms_otp or keys),
         codes_left=await recovery_codes.codes_left(session, account),
         new_codes=[] if problem else await factors.take_to_show(tools, own.principal.session_id),
         failed=failed,

@@ -63,10 +63,10 @@ class AccountTools:
     codes: OneTimeCodes
     settings: Any
 
-    @classmethod
-    def from_state(cls, state: Any) -> AccountTools:
-        """Collect the tools from `app.state`."""
-        return state.account_tools  # type: ignore[no-any-return]
+    @property
+    def stores(self) -> tuple[SessionStore, SessionStore]:
+        """Both session stores: web and app."""
+        return self.web_sessions, self.app_sessions
 
     def sessions_for(self, channel: str) -> SessionStore:
         """The session store of a channel ('web' or 'app')."""
@@ -318,7 +318,7 @@ def initial_password_expired(account: Account) -> bool:
 async def end_other_sessions(tools: AccountTools, account: Account, *, keep: str | None) -> int:
     """End every session of the account but `keep` (the caller's)."""
     ended = 0
-    for store in (tools.web_sessions, tools.app_sessions):
+    for store in tools.stores:
         for data in await store.list_for(str(account.id)):
             if data.id != keep:
                 await store.destroy(data)

@@ -83,7 +83,8 @@ def bad_credentials() -> Unauthorized:
     )
 
 
-def _expired_sign_in() -> Unauthorized:
+def expired_sign_in() -> Unauthorized:
+    """The pending sign-in is gone (time, or never started): start again."""
     return Unauthorized(
         N_("Your sign-in has expired. Enter your personal ID and password again."),
         type="sign-in-expired",
@@ -98,10 +99,6 @@ def wrong_code() -> Unauthorized:
         status=401,
         title=N_("Wrong code."),
     )
-
-
-def _anonymous(attempt: Attempt) -> Principal:
-    return Principal.anonymous(attempt.ip)
 
 
 def citizen_actor(
@@ -125,7 +122,7 @@ async def _failed(
     if account is None:
         await audit.record(
             session,
-            actor=_anonymous(attempt),
+            actor=Principal.anonymous(attempt.ip),
             action="account.sign_in_failed",
             subject_type="account",
             data=data,
@@ -245,7 +242,7 @@ async def send_sign_in_code(
     """Send the sign-in (or unlock) code by SMS to the registered phone."""
     found = await pending_sign_in(session, tools, sid, channel, MFA)
     if found is None:
-        raise _expired_sign_in()
+        raise expired_sign_in()
     _, account = found
     if "sms" not in await factors.methods_of(session, account, unlocking=account.locked):
         raise Problem(
@@ -270,14 +267,25 @@ async def send_sign_in_code(
     return account
 
 
+def _totp_secret(tools: AccountTools, account: Account) -> str:
+    return tools.cipher.decrypt(account.totp_secret_enc or "", context=TOTP_CONTEXT)
+
+
+def demo_code(tools: AccountTools, account: Account) -> str | None:
+    """The authenticator code valid now, for demo mode's hint (None without an app)."""
+    return (
+        tools.totp.current_code(_totp_secret(tools, account)) if account.totp_secret_enc else None
+    )
+
+
 async def check_factor(
     session: AsyncSession, tools: AccountTools, account: Account, method: str, value: str
 ) -> bool:
     """True when `value` is a good TOTP, SMS or recovery code of the account (spent once)."""
     subject = str(account.id)
     if method == "totp" and account.totp_secret_enc:
-        from_cipher = tools.cipher.decrypt(account.totp_secret_enc, context=TOTP_CONTEXT)
-        return await tools.totp.verify(from_cipher, value, subject=f"citizen:{subject}")
+        secret = _totp_secret(tools, account)
+        return await tools.totp.verify(secret, value, subject=f"citizen:{subject}")
     if method == "sms":
         return await tools.codes.verify("signin", subject, value)
     if method == "recovery":
@@ -298,7 +306,7 @@ async def check_second_factor(
     `passkeys.finish_sign_in`, which ends in `after_second_factor` too)."""
     found = await pending_sign_in(session, tools, sid, attempt.channel, MFA)
     if found is None:
-        return Outcome(problem=_expired_sign_in(), restart=True)
+        return Outcome(problem=expired_sign_in(), restart=True)
     pending, account = found
     key = account.personal_id
     try:
@@ -315,7 +323,7 @@ async def check_second_factor(
         return Outcome(
             problem=wrong_code(),
             account=account,
-            methods=await factors.methods_of(session, account, unlocking=account.locked),
+            methods=offered,
         )
     await tools.code_guard.succeeded(key)
     return await after_second_factor(

@@ -15,9 +15,13 @@ from dinhdanh.accounts.signin import Attempt, principal_of
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Unauthorized
 from dinhdanh.platform.i18n import N_
-from dinhdanh.platform.web import APP_API_PREFIX, Session, client_ip
+from dinhdanh.platform.web import Session, client_ip, set_session_cookie
 
 CITIZEN_COOKIE = "dd_citizen"
+# The app's JSON API: bearer tokens, no cookies (so no CSRF token either).
+APP_API_PREFIX = "/api/app/"
+PAGES_PREFIX = "/me"
+SIGN_IN_PAGE = "/me/login"
 APP_DEVICE_HEADER = "x-device-name"
 
 
@@ -59,15 +63,8 @@ def attempt_of(request: Request) -> Attempt:
 
 
 def set_citizen_cookie(request: Request, response: Response, sid: str) -> None:
-    """The citizen's session cookie: HttpOnly, SameSite=Lax, Secure outside development."""
-    response.set_cookie(
-        CITIZEN_COOKIE,
-        sid,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        path="/",
-    )
+    """The citizen's session cookie."""
+    set_session_cookie(request, response, CITIZEN_COOKIE, sid)
 
 
 def clear_citizen_cookie(response: Response) -> None:

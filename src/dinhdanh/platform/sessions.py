@@ -10,6 +10,7 @@ import orjson
 
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.kv import KeyValue
 
 
@@ -24,6 +25,11 @@ class SessionData:
     ip: str | None = None
     agent: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handle(self) -> str:
+        """An opaque name for the session that pages can show (never its id)."""
+        return token_digest(self.id)[:20]
 
 
 class SessionStore:

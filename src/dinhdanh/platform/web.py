@@ -47,7 +47,6 @@ CSRF_HEADER = "x-csrf-token"
 STAFF_COOKIE = "dd_staff"
 LANG_COOKIE = "dd_lang"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-APP_API_PREFIX = "/api/app/"
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
@@ -235,9 +234,12 @@ Connection = Annotated[AsyncConnection, Depends(get_connection, scope="function"
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request carries the CSRF token (form field or X-CSRF-Token header).
 
-    The app's API (/api/app/) is exempt: it authenticates by a bearer token the app sends
-    itself, never by a cookie a browser would attach to a forged request."""
-    if request.method not in UNSAFE or request.url.path.startswith(APP_API_PREFIX):
+    Exempt are the path prefixes the app factory lists in `app.state.csrf_exempt`: APIs that
+    authenticate by a bearer token the client sends itself, never by a cookie a browser
+    would attach to a forged request."""
+    if request.method not in UNSAFE:
+        return
+    if request.url.path.startswith(getattr(request.app.state, "csrf_exempt", ())):
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
@@ -314,20 +316,48 @@ def wants_json(request: Request) -> bool:
     return "text/html" not in accept and "application/json" in accept
 
 
+def sign_in_page(request: Request) -> str:
+    """The sign-in page for this path: the app factory maps path prefixes to sign-in pages
+    in `app.state.sign_in_pages` (citizens' pages have their own); else the console's."""
+    path = request.url.path
+    for prefix, page in getattr(request.app.state, "sign_in_pages", {}).items():
+        if path == prefix or path.startswith(prefix + "/"):
+            return str(page)
+    return "/login"
+
+
+def set_session_cookie(
+    request: Request, response: Response, name: str, value: str, **options: Any
+) -> None:
+    """A session cookie: HttpOnly, SameSite=Lax, Secure outside local development."""
+    options.setdefault("path", "/")
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        **options,
+    )
+
+
+def problem_json(request: Request, problem: Problem) -> Response:
+    """A Problem as an application/problem+json response."""
+    return Response(
+        orjson.dumps(problem.to_dict(instance=request.url.path)),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers=problem.headers,
+    )
+
+
 def problem_response(request: Request, problem: Problem) -> Response:
     """Render a Problem for the caller: problem+json, a redirect to sign-in, or an error page."""
     if wants_json(request):
-        return Response(
-            orjson.dumps(problem.to_dict(instance=request.url.path)),
-            status_code=problem.status,
-            media_type="application/problem+json",
-            headers=problem.headers,
-        )
+        return problem_json(request, problem)
     if isinstance(problem, Unauthorized):
-        # Citizens' pages live under /me, the officer console elsewhere: each its sign-in.
         path = request.url.path
-        login = "/me/login" if path == "/me" or path.startswith("/me/") else "/login"
-        return RedirectResponse(f"{login}?next={quote(path)}", status_code=303)
+        return RedirectResponse(f"{sign_in_page(request)}?next={quote(path)}", status_code=303)
     return render(request, "base/error.html", status=problem.status, problem=problem.to_dict())
 
 

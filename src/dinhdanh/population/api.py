@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query, Response
 
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.db import copy_of
 from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.web import Connection, Session, require_staff
 from dinhdanh.population import births, cards, changes, search, service
@@ -126,7 +125,7 @@ async def revoke_card(
         card_id=card_id,
         **body.model_dump(),
     )
-    return copy_of(CardInfo, card, status=service.card_status(card, clock.today()))
+    return service.card_info(card, clock.today())
 
 
 @router.post("/citizens/{citizen_id}/cards/{card_id}/restore", response_model=CardInfo)
@@ -141,7 +140,7 @@ async def restore_card(
         card_id=card_id,
         **body.model_dump(),
     )
-    return copy_of(CardInfo, card, status=service.card_status(card, clock.today()))
+    return service.card_info(card, clock.today())
 
 
 @router.post("/households/{household_id}/births", status_code=201, response_model=CitizenSummary)

@@ -19,10 +19,10 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.text import clean_text
-from dinhdanh.population.changes import log_change
+from dinhdanh.population.changes import deceased, log_change
 from dinhdanh.population.models import Citizen, IdCard
 from dinhdanh.population.rules import Checker
-from dinhdanh.population.service import audit_citizen, card_status, load_citizen
+from dinhdanh.population.service import audit_citizen, card_status, load_citizen, parse_uuid
 
 REVOKE_REASONS: Final = ("revoked", "seized")
 NOTE_MAX: Final = 500
@@ -36,10 +36,7 @@ async def _card(
     citizen = await load_citizen(
         session=session, scope=principal.scope, citizen_id=citizen_id, for_update=True
     )
-    try:
-        wanted = uuid.UUID(str(card_id))
-    except ValueError:
-        raise NotFound(NO_CARD, type="card-not-found") from None
+    wanted = parse_uuid(card_id)
     card = await session.scalar(
         select(IdCard).where(IdCard.id == wanted, IdCard.citizen_id == citizen.id).with_for_update()
     )
@@ -55,6 +52,36 @@ def _check_note(checker: Checker, note: str, *, required: bool) -> str:
     elif len(text) > NOTE_MAX:
         checker.add("note", N_("At most %(n)s characters."), n=NOTE_MAX)
     return text
+
+
+async def _card_event(
+    session: AsyncSession,
+    principal: Principal,
+    citizen: Citizen,
+    card: IdCard,
+    kind: str,
+    note: str,
+    event: str,
+    **payload: str,
+) -> None:
+    """What a card's change writes: the citizen's history, the event the accounts context
+    reacts to, and the audit event."""
+    await log_change(
+        session,
+        principal,
+        citizen,
+        f"card_{kind}",
+        clock.today(),
+        {"card_id": str(card.id), "note": note},
+    )
+    await events.publish(session, event, actor=principal, citizen_id=citizen.id, **payload)
+    await audit_citizen(
+        session,
+        principal,
+        f"population.card.{kind}",
+        citizen.id,
+        {"card_id": str(card.id), **payload},
+    )
 
 
 async def revoke_card(
@@ -76,23 +103,8 @@ async def revoke_card(
     if card_status(card, clock.today()) != "valid":
         raise Conflict(N_("Only a valid card can be revoked or seized."), type="card-not-valid")
     card.status = reason
-    await log_change(
-        session,
-        principal,
-        citizen,
-        f"card_{reason}",
-        clock.today(),
-        {"card_id": str(card.id), "note": text},
-    )
-    await events.publish(
-        session, events.CARD_REVOKED, actor=principal, citizen_id=citizen.id, reason=reason
-    )
-    await audit_citizen(
-        session,
-        principal,
-        f"population.card.{reason}",
-        citizen.id,
-        {"card_id": str(card.id), "reason": reason},
+    await _card_event(
+        session, principal, citizen, card, reason, text, events.CARD_REVOKED, reason=reason
     )
     return card
 
@@ -113,18 +125,7 @@ async def restore_card(
     if card.status != "seized":
         raise Conflict(N_("Only a seized card can be handed back."), type="card-not-seized")
     if citizen.status == "deceased":
-        raise Conflict("The citizen is deceased.", type="citizen-deceased")
+        raise deceased()
     card.status = "valid"
-    await log_change(
-        session,
-        principal,
-        citizen,
-        "card_restored",
-        clock.today(),
-        {"card_id": str(card.id), "note": text},
-    )
-    await events.publish(session, events.CARD_RESTORED, actor=principal, citizen_id=citizen.id)
-    await audit_citizen(
-        session, principal, "population.card.restored", citizen.id, {"card_id": str(card.id)}
-    )
+    await _card_event(session, principal, citizen, card, "restored", text, events.CARD_RESTORED)
     return card

@@ -43,7 +43,7 @@ _HISTORY_KIND: Final = {
 }
 
 
-def _deceased() -> Conflict:
+def deceased() -> Conflict:
     return Conflict("The citizen is deceased.", type="citizen-deceased")
 
 
@@ -167,7 +167,7 @@ async def move_residence(
         checker.add("kind", "Not one of the allowed values.")
         checker.raise_if_any()
     if citizen.status == "deceased":
-        raise _deceased()
+        raise deceased()
     effective = checker.check("date", parse_date, date)
     if effective is not None:
         checker.check("date", check_event_date, effective, birth_of(citizen))

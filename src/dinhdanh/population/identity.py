@@ -7,15 +7,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform import clock
-from dinhdanh.platform.auth import Scope
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, IdCard
 from dinhdanh.population.rules import BirthDate
-from dinhdanh.population.scope import covers_commune
 from dinhdanh.population.service import birth_of, card_status
 
 
@@ -32,9 +30,36 @@ class Identity:
     birth: BirthDate
     sex: str
     status: str
-    home_commune_code: str | None  # permanent residence, else current, else temporary
     has_valid_card: bool
-    scope_communes: tuple[str | None, str | None, str | None]  # permanent, temporary, current
+    permanent_commune_code: str | None
+    temporary_commune_code: str | None
+    current_commune_code: str | None
+
+    @property
+    def home_commune_code(self) -> str | None:
+        """The commune whose police answer for the person: permanent residence, else
+        current, else temporary."""
+        return (
+            self.permanent_commune_code or self.current_commune_code or self.temporary_commune_code
+        )
+
+
+def _identity_of(c: Citizen, *, has_valid_card: bool) -> Identity:
+    return Identity(
+        id=c.id,
+        personal_id=c.personal_id,
+        family_name=c.family_name,
+        middle_name=c.middle_name,
+        given_name=c.given_name,
+        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
+        birth=birth_of(c),
+        sex=c.sex,
+        status=c.status,
+        has_valid_card=has_valid_card,
+        permanent_commune_code=c.permanent_commune_code,
+        temporary_commune_code=c.temporary_commune_code,
+        current_commune_code=c.current_commune_code,
+    )
 
 
 async def full_name_of(*, session: AsyncSession, citizen_id: uuid.UUID) -> str:
@@ -64,32 +89,7 @@ async def identity(
         return None
     today = clock.today()
     cards = await session.scalars(select(IdCard).where(IdCard.citizen_id == c.id))
-    valid = any(card_status(k, today) == "valid" for k in cards)
-    return Identity(
-        id=c.id,
-        personal_id=c.personal_id,
-        family_name=c.family_name,
-        middle_name=c.middle_name,
-        given_name=c.given_name,
-        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
-        birth=birth_of(c),
-        sex=c.sex,
-        status=c.status,
-        home_commune_code=(
-            c.permanent_commune_code or c.current_commune_code or c.temporary_commune_code
-        ),
-        has_valid_card=valid,
-        scope_communes=(
-            c.permanent_commune_code,
-            c.temporary_commune_code,
-            c.current_commune_code,
-        ),
-    )
-
-
-def identity_in_scope(who: Identity, scope: Scope) -> bool:
-    """True when the citizen lives (any of the three residences) inside the scope."""
-    return any(covers_commune(scope, code) for code in who.scope_communes if code)
+    return _identity_of(c, has_valid_card=any(card_status(k, today) == "valid" for k in cards))
 
 
 async def adults_with_valid_card(
@@ -97,24 +97,21 @@ async def adults_with_valid_card(
 ) -> list[Identity]:
     """Living citizens of 18 or more with a valid card whose permanent residence is the
     commune, in personal-ID order (the demo picks its account holders this way)."""
-    born_before = clock.today().year - 18
+    today = clock.today()
+    valid_card = exists().where(
+        IdCard.citizen_id == Citizen.id,
+        IdCard.status == "valid",
+        or_(IdCard.expiry_date.is_(None), IdCard.expiry_date >= today),
+    )
     rows = await session.scalars(
-        select(Citizen.id)
-        .join(IdCard, IdCard.citizen_id == Citizen.id)
+        select(Citizen)
         .where(
             Citizen.permanent_commune_code == commune_code,
             Citizen.status == "living",
-            Citizen.birth_year < born_before,
-            IdCard.status == "valid",
+            Citizen.birth_year < today.year - 18,
+            valid_card,
         )
         .order_by(Citizen.personal_id)
-        .limit(limit * 3)
+        .limit(limit)
     )
-    found = []
-    for citizen_id in dict.fromkeys(rows):
-        who = await identity(session=session, citizen_id=citizen_id)
-        if who is not None and who.has_valid_card:
-            found.append(who)
-        if len(found) == limit:
-            break
-    return found
+    return [_identity_of(c, has_valid_card=True) for c in rows]

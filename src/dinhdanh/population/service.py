@@ -174,6 +174,11 @@ def card_status(card: IdCard, today: dt.date) -> str:
     return card.status
 
 
+def card_info(card: IdCard, today: dt.date) -> CardInfo:
+    """A card as it is shown, with the status it has today."""
+    return copy_of(CardInfo, card, status=card_status(card, today))
+
+
 def birth_of(citizen: Citizen) -> BirthDate:
     """The citizen's (possibly partial) date of birth."""
     return BirthDate(citizen.birth_year, citizen.birth_month, citizen.birth_day)
@@ -194,7 +199,8 @@ def person(citizen: Citizen, relation: str | None, scope: Scope) -> Person:
     )
 
 
-def _parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+def parse_uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    """A UUID from a path or form value; None when it is not one."""
     if isinstance(value, uuid.UUID):
         return value
     try:
@@ -207,7 +213,7 @@ async def load_citizen(
     *, session: AsyncSession, scope: Scope, citizen_id: uuid.UUID | str, for_update: bool = False
 ) -> Citizen:
     """The citizen with this id inside the scope, or NotFound (the two are not told apart)."""
-    cid = _parse_uuid(citizen_id)
+    cid = parse_uuid(citizen_id)
     if cid is None:
         raise not_found()
     stmt = select(Citizen).where(Citizen.id == cid, visible(scope, Citizen.__table__))
@@ -223,7 +229,7 @@ async def load_household(
     *, session: AsyncSession, scope: Scope, household_id: uuid.UUID | str
 ) -> Household:
     """The household with this id whose commune lies inside the scope, or NotFound."""
-    hid = _parse_uuid(household_id)
+    hid = parse_uuid(household_id)
     household = await session.get(Household, hid) if hid else None
     if household is None or not covers_commune(scope, household.commune_code):
         raise NotFound(HOUSEHOLD_NOT_IN_UNIT)
@@ -304,7 +310,7 @@ async def get_record(
         current=place(c.current_commune_code, c.current_address),
         household=household,
         relatives=await _relatives(session, c, principal.scope),
-        cards=[copy_of(CardInfo, k, status=card_status(k, today)) for k in cards],
+        cards=[card_info(k, today) for k in cards],
         history=[copy_of(ChangeInfo, h) for h in changes],
     )
     await audit_citizen(session, principal, "population.citizen.viewed", c.id)

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.web import STAFF_COOKIE, client_ip
+from dinhdanh.platform.web import STAFF_COOKIE, client_ip, set_session_cookie
 from dinhdanh.staff import service, signin
 from dinhdanh.staff.models import Staff
 from dinhdanh.staff.signin import Attempt
@@ -28,15 +28,8 @@ def attempt_of(request: Request) -> Attempt:
 
 
 def set_staff_cookie(request: Request, response: Response, sid: str) -> None:
-    """The session cookie: HttpOnly, SameSite=Lax, Secure outside local development."""
-    response.set_cookie(
-        STAFF_COOKIE,
-        sid,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        path="/",
-    )
+    """The staff session cookie."""
+    set_session_cookie(request, response, STAFF_COOKIE, sid)
 
 
 async def sign_out(

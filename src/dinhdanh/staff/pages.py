@@ -256,7 +256,7 @@ async def my_sessions(request: Request, principal: StaffMember, done: str = "") 
     return render(
         request,
         "staff/account_sessions.html",
-        sessions=[(signin.session_handle(s), s) for s in sessions],
+        sessions=[(s.handle, s) for s in sessions],
         current=principal.session_id,
         done=done == "ended",
     )

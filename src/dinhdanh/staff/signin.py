@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.credentials import LoginGuard, PasswordHasher, Totp
-from dinhdanh.platform.crypto import FieldCipher, token_digest
+from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.ratelimit import RateLimiter
@@ -273,11 +273,6 @@ async def sign_out(
         await audit_staff(session, actor, "staff.signed_out", data.subject)
 
 
-def session_handle(data: SessionData) -> str:
-    """An opaque name for a session that pages can show (never the cookie's id)."""
-    return token_digest(data.id)[:20]
-
-
 async def live_sessions(sessions: SessionStore, subject: str) -> list[SessionData]:
     """The signed-in (verified) sessions of a staff member, newest first."""
     return [s for s in await sessions.list_for(subject) if s.extra.get("verified")]
@@ -289,7 +284,7 @@ async def end_own_session(
     """End one of the caller's sessions (from the account page); True when it was the one
     making this request (the caller is now signed out)."""
     for data in await live_sessions(sessions, actor.id or ""):
-        if session_handle(data) == handle:
+        if data.handle == handle:
             await sessions.destroy(data)
             own = data.id == actor.session_id
             await audit_staff(session, actor, "staff.session_ended", actor.id, {"own": own})
