@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import Response
 
-from dinhdanh.accounts import factors, locks, passwords, service, signin
+from dinhdanh.accounts import factors, last_step, locks, passwords, service, signin
 from dinhdanh.accounts.devices import end_device, end_other_devices, list_devices
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.schemas import (
@@ -128,17 +128,14 @@ async def activate(
 ) -> SignInStep:
     """First sign-in: the holder's own password and passcode replace the initial password."""
     pending, account = step
-    attempt = attempt_of(request)
-    await passwords.activate(
-        session=session,
+    done = await last_step.activate(
+        session,
         tools=tools,
-        actor=signin.citizen_actor(account, ip=attempt.ip),
+        pending=pending,
         account=account,
+        attempt=attempt_of(request),
         password=body.password,
         passcode=body.passcode,
-    )
-    done = await signin.complete(
-        session, tools=tools, account=account, attempt=attempt, previous=pending, method="initial"
     )
     return SignInStep(stage=signin.OK, token=done.id)
 
@@ -149,12 +146,8 @@ async def unlock(
 ) -> SignInStep:
     """Lift the holder's own lock (after password and second factor) and sign in."""
     pending, account = step
-    attempt = attempt_of(request)
-    await locks.holder_unlock(
-        session=session, actor=signin.citizen_actor(account, ip=attempt.ip), account=account
-    )
-    done = await signin.complete(
-        session, tools=tools, account=account, attempt=attempt, previous=pending, method="unlock"
+    done = await last_step.unlock(
+        session, tools=tools, pending=pending, account=account, attempt=attempt_of(request)
     )
     return SignInStep(stage=signin.OK, token=done.id)
 
@@ -165,8 +158,10 @@ async def check_passcode(
 ) -> Response:
     """The app opens: check the 6-digit passcode (five wrong ones pause it)."""
     account = await service.get_account(session, principal.id or "")
-    if not await passwords.verify_passcode(tools, account, body.passcode):
-        await service.audit_account(session, principal, "account.passcode_failed", account)
+    opened = await passwords.open_app(
+        session=session, tools=tools, actor=principal, account=account, passcode=body.passcode
+    )
+    if not opened:
         # Answered, not raised: the failure's audit event must commit with the request.
         return problem_response(
             request,

@@ -140,7 +140,6 @@ async def reset_password(
         tools=tools,
         state=state,
         password=body.password,
-        again=body.password,
         ip=client_ip(request),
     )
     return ResetStep(token=state.token, step="done")

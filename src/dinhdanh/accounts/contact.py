@@ -93,16 +93,16 @@ async def confirm_change(
     """Check the code and switch to the new phone or address; the old one is told."""
     subject = str(account.id)
     new = await tools.codes.pending(kind, subject)
-    key = f"{kind}:{subject}"
-    await tools.code_guard.check(key, actor.client_ip)
-    if new is None or not await tools.codes.verify(kind, subject, code):
-        await tools.code_guard.failed(key, actor.client_ip)
+
+    async def right_code() -> bool:
+        return new is not None and await tools.codes.verify(kind, subject, code)
+
+    if not await tools.code_guard.attempt(f"{kind}:{subject}", actor.client_ip, right_code):
         raise Unauthorized(
             N_("The code is not correct, or it expired. Ask for a new one."),
             type="invalid-code",
             status=400,
         )
-    await tools.code_guard.succeeded(key)
     old = account.phone if kind == "phone" else account.email
     notice = gettext(
         "dinhdanh: the %(what)s of your e-ID account was changed to %(new)s. Not you? "

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from dinhdanh.accounts import factors, locks, passwords, service, signin
+from dinhdanh.accounts import factors, last_step, locks, service, signin
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.signin import CHANGE, LOCKED, MFA, Outcome
 from dinhdanh.accounts.web import (
@@ -208,23 +208,19 @@ async def activate(
     if found is None:
         return RedirectResponse("/me/login", status_code=303)
     pending, account = found
-    attempt = attempt_of(request)
-    actor = signin.citizen_actor(account, ip=attempt.ip)
     try:
-        passwords.check_passwords_match(password, password2)
-        await passwords.activate(
-            session=session,
+        done = await last_step.activate(
+            session,
             tools=tools,
-            actor=actor,
+            pending=pending,
             account=account,
+            attempt=attempt_of(request),
             password=password,
             passcode=passcode,
+            again=password2,
         )
     except Problem as problem:
         return render_form(request, "accounts/activate.html", problem)
-    done = await signin.complete(
-        session, tools=tools, account=account, attempt=attempt, previous=pending, method="initial"
-    )
     response = RedirectResponse(HOME + "?done=activated", status_code=303)
     set_citizen_cookie(request, response, done.id)
     return response
@@ -258,17 +254,8 @@ async def unlock(request: Request, session: Session, tools: Tools) -> Response:
     if found is None:
         return RedirectResponse("/me/login", status_code=303)
     pending, account = found
-    attempt = attempt_of(request)
-    await locks.holder_unlock(
-        session=session, actor=signin.citizen_actor(account, ip=attempt.ip), account=account
-    )
-    done = await signin.complete(
-        session,
-        tools=tools,
-        account=account,
-        attempt=attempt,
-        previous=pending,
-        method=pending.extra.get("m", "unlock"),
+    done = await last_step.unlock(
+        session, tools=tools, pending=pending, account=account, attempt=attempt_of(request)
     )
     response = RedirectResponse(HOME + "?done=unlocked", status_code=303)
     set_citizen_cookie(request, response, done.id)

@@ -31,9 +31,9 @@ def personal_data(who: Identity, account: Account) -> list[str]:
     return [p for p in pieces if p]
 
 
-def check_passwords_match(password: str, again: str) -> None:
-    """The password typed twice must be the same."""
-    if password != again:
+def check_passwords_match(password: str, again: str | None) -> None:
+    """The password typed twice must be the same (the app sends it once: `again` None)."""
+    if again is not None and password != again:
         raise ValidationProblem(
             errors=[field_error("password2", N_("The two passwords are not the same."))]
         )
@@ -61,10 +61,12 @@ async def activate(
     account: Account,
     password: str,
     passcode: str,
+    again: str | None = None,
 ) -> None:
     """First sign-in: the initial password is replaced by the holder's own, with a passcode."""
     if account.status != "pending":
         raise Conflict(N_("This account is already activated."), type="already-activated")
+    check_passwords_match(password, again)
     await check_new_secrets(session, account, password=password, passcode=passcode)
     account.password_hash = await tools.hasher.hash(password)
     account.passcode_hash = await tools.hasher.hash(passcode)
@@ -78,12 +80,12 @@ async def activate(
 
 async def confirm_password(tools: AccountTools, account: Account, password: str) -> None:
     """Re-check the holder's password before a sensitive change (counted as a failure)."""
-    await tools.code_guard.check(f"pw:{account.id}", None)
-    matches, _ = await tools.hasher.verify(account.password_hash, password)
-    if not matches:
-        await tools.code_guard.failed(f"pw:{account.id}", None)
+
+    async def matches() -> bool:
+        return (await tools.hasher.verify(account.password_hash, password))[0]
+
+    if not await tools.code_guard.attempt(f"pw:{account.id}", None, matches):
         raise Unauthorized(N_("The password is incorrect."), type="wrong-password", status=403)
-    await tools.code_guard.succeeded(f"pw:{account.id}")
 
 
 async def change_password(
@@ -94,9 +96,11 @@ async def change_password(
     account: Account,
     current: str,
     new: str,
+    again: str | None = None,
 ) -> int:
     """Change the password: the current one first; every other session ends. Returns how
     many other sessions ended."""
+    check_passwords_match(new, again)
     await confirm_password(tools, account, current)
     await check_new_secrets(session, account, password=new, passcode=None)
     account.password_hash = await tools.hasher.hash(new)
@@ -118,14 +122,21 @@ async def change_password(
 
 async def verify_passcode(tools: AccountTools, account: Account, passcode: str) -> bool:
     """Check the app passcode (5 failures lock it out for a while, like a password)."""
-    key = f"passcode:{account.id}"
-    await tools.code_guard.check(key, None)
-    matches, _ = await tools.hasher.verify(account.passcode_hash, passcode)
-    if matches:
-        await tools.code_guard.succeeded(key)
-    else:
-        await tools.code_guard.failed(key, None)
-    return matches
+
+    async def matches() -> bool:
+        return (await tools.hasher.verify(account.passcode_hash, passcode))[0]
+
+    return await tools.code_guard.attempt(f"passcode:{account.id}", None, matches)
+
+
+async def open_app(
+    *, session: AsyncSession, tools: AccountTools, actor: Principal, account: Account, passcode: str
+) -> bool:
+    """The app opens with the passcode; a wrong one is written to the activity log."""
+    ok = await verify_passcode(tools, account, passcode)
+    if not ok:
+        await audit_account(session, actor, "account.passcode_failed", account)
+    return ok
 
 
 async def change_passcode(

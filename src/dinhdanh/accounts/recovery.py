@@ -111,10 +111,11 @@ async def check_code(
     if state.step != CODE:
         raise expired()
     subject = state.account_id or f"unknown:{state.token}"
-    await tools.code_guard.check(f"reset:{subject}", ip)
-    ok = state.account_id is not None and await tools.codes.verify("reset", subject, code)
-    if not ok:
-        await tools.code_guard.failed(f"reset:{subject}", ip)
+
+    async def right_code() -> bool:
+        return state.account_id is not None and await tools.codes.verify("reset", subject, code)
+
+    if not await tools.code_guard.attempt(f"reset:{subject}", ip, right_code):
         raise signin.wrong_code()
     account = await get_account(session, subject)
     methods = [m for m in await factors.methods_of(session, account) if m in RESET_FACTORS]
@@ -136,14 +137,14 @@ async def check_factor(
     if state.step != FACTOR or state.account_id is None:
         raise expired()
     account = await get_account(session, state.account_id)
-    key = f"reset:{account.id}"
-    await tools.code_guard.check(key, ip)
-    if method not in RESET_FACTORS or not await signin.check_factor(
-        session, tools, account, method, value
-    ):
-        await tools.code_guard.failed(key, ip)
+
+    async def right_factor() -> bool:
+        return method in RESET_FACTORS and await signin.check_factor(
+            session, tools, account, method, value
+        )
+
+    if not await tools.code_guard.attempt(f"reset:{account.id}", ip, right_factor):
         raise signin.wrong_code()
-    await tools.code_guard.succeeded(key)
     state.step = NEW_PASSWORD
     await _save(tools, state)
     return state
@@ -155,7 +156,7 @@ async def set_password(
     tools: AccountTools,
     state: ResetState,
     password: str,
-    again: str,
+    again: str | None = None,
     ip: str | None,
 ) -> Account:
     """Step 4: the new password; every session ends and the holder is told by SMS."""

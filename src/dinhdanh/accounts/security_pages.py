@@ -97,8 +97,13 @@ async def change_password(
     """Change the password; every other session ends."""
 
     async def work(account: Account) -> None:
-        passwords.check_passwords_match(password, password2)
-        await own.call(passwords.change_password, account, current=current_password, new=password)
+        await own.call(
+            passwords.change_password,
+            account,
+            current=current_password,
+            new=password,
+            again=password2,
+        )
 
     return await _change(own, form="password", done="password", work=work)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
+from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import Any
 
@@ -174,6 +175,19 @@ class LoginGuard:
     async def succeeded(self, account: str) -> None:
         """Clear the account's failure count."""
         await self.kv.delete(self._keys(account, None)[1])
+
+    async def attempt(
+        self, account: str, ip: str | None, check: Callable[[], Awaitable[bool]]
+    ) -> bool:
+        """Run `check` under the guard: refused while locked out; a failure counts, a
+        success clears earlier failures (only when there were some)."""
+        had_failures = await self.check(account, ip)
+        ok = await check()
+        if not ok:
+            await self.failed(account, ip)
+        elif had_failures:
+            await self.succeeded(account)
+        return ok
 
     async def unlock(self, account: str) -> None:
         """Lift a lockout (an administrator's reset)."""
