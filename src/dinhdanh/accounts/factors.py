@@ -19,11 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dinhdanh.accounts import recovery_codes
 from dinhdanh.accounts.models import TOTP_CONTEXT, Account, Passkey, RecoveryCode
 from dinhdanh.accounts.passwords import confirm_password
-from dinhdanh.accounts.service import AccountTools, audit_account, mask_phone
-from dinhdanh.platform import outbox
+from dinhdanh.accounts.service import AccountTools, audit_account, mask_phone, sms_to_holder
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, ValidationProblem, field_error
-from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.i18n import N_
 from dinhdanh.population import personal_id as pid_rules
 
 # How long a started authenticator enrolment waits for its confirming code.
@@ -83,12 +82,6 @@ def methods_from(*, totp: bool, passkey: bool, sms: bool, recovery: bool) -> lis
     if methods and recovery:
         methods.append("recovery")
     return methods
-
-
-async def _notify(session: AsyncSession, account: Account, message: str, **params: Any) -> None:
-    await outbox.enqueue(
-        session, channel="sms", recipient=account.phone, body=gettext(message, **params)
-    )
 
 
 async def generate_recovery_codes(
@@ -156,7 +149,7 @@ async def factor_added(
     if codes:
         data = {**data, "recovery_codes_generated": len(codes)}
     await audit_account(session, actor, action, account, data)
-    await _notify(session, account, notice, **params)
+    await sms_to_holder(session, account, notice, **params)
     return codes
 
 
@@ -177,7 +170,7 @@ async def factor_removed(
         if dropped:
             data = {**data, "recovery_codes_dropped": dropped}
     await audit_account(session, actor, action, account, data)
-    await _notify(session, account, notice, **params)
+    await sms_to_holder(session, account, notice, **params)
 
 
 # ---------------------------------------------------------------- authenticator app

@@ -27,8 +27,9 @@ from dinhdanh.accounts.service import (
     account_of_citizen,
     audit_account,
     end_all_sessions,
+    sms_to_holder,
 )
-from dinhdanh.platform import clock, events, outbox
+from dinhdanh.platform import clock, events
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Forbidden, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
@@ -108,14 +109,11 @@ async def lock(
         account_id=account.id,
         citizen_id=account.citizen_id,
     )
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
-            "dinhdanh: your e-ID account is locked (%(reason)s). Every session was signed out.",
-            reason=gettext(REASON_LABELS[reason]),
-        ),
+        account,
+        N_("dinhdanh: your e-ID account is locked (%(reason)s). Every session was signed out."),
+        reason=gettext(REASON_LABELS[reason]),
     )
     await audit_account(
         session,
@@ -168,12 +166,7 @@ async def _close(
         },
     )
     if not account.locked:
-        await outbox.enqueue(
-            session,
-            channel="sms",
-            recipient=account.phone,
-            body=gettext("dinhdanh: your e-ID account is unlocked."),
-        )
+        await sms_to_holder(session, account, N_("dinhdanh: your e-ID account is unlocked."))
 
 
 async def panic_lock(

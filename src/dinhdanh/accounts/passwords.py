@@ -11,11 +11,12 @@ from dinhdanh.accounts.service import (
     audit_account,
     end_other_sessions,
     holder,
+    sms_to_holder,
 )
-from dinhdanh.platform import clock, outbox
+from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Unauthorized, ValidationProblem, field_error
-from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.passwords import citizen_password_errors, passcode_errors
 from dinhdanh.population.identity import Identity
 
@@ -106,13 +107,10 @@ async def change_password(
     account.password_hash = await tools.hasher.hash(new)
     account.password_changed_at = clock.now()
     ended = await end_other_sessions(tools, account, keep=actor.session_id)
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
-            "dinhdanh: the password of your e-ID account was changed. Not you? Lock it now."
-        ),
+        account,
+        N_("dinhdanh: the password of your e-ID account was changed. Not you? Lock it now."),
     )
     await audit_account(
         session, actor, "account.password_changed", account, {"sessions_ended": ended}

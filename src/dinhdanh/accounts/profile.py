@@ -17,8 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import locks
 from dinhdanh.accounts.models import Account, CorrectionRequest
-from dinhdanh.accounts.service import AccountTools, audit_account, get_account, holder
-from dinhdanh.platform import audit, clock, outbox
+from dinhdanh.accounts.service import (
+    AccountTools,
+    audit_account,
+    get_account,
+    holder,
+    sms_to_holder,
+)
+from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
@@ -366,15 +372,14 @@ async def close_request(
     row.handled_by, row.handled_at = principal.id, clock.now()
     account = await get_account(session, row.account_id)
     await session.flush()
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
+        account,
+        N_(
             "dinhdanh: the police answered your report of an error in your data (%(field)s). "
-            "Read the answer under My data in your account.",
-            field=field_label(row.field),
+            "Read the answer under My data in your account."
         ),
+        field=field_label(row.field),
     )
     await audit_account(
         session,

@@ -25,10 +25,11 @@ from dinhdanh.accounts.service import (
     end_all_sessions,
     find_account,
     get_account,
+    sms_to_holder,
 )
-from dinhdanh.platform import clock, outbox
+from dinhdanh.platform import clock
 from dinhdanh.platform.errors import TooManyRequests, Unauthorized
-from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.i18n import N_
 
 RESET_SECONDS: Final = 600
 # The second factors a reset accepts (the SMS code was its first factor).
@@ -87,15 +88,14 @@ async def start(
         except TooManyRequests:
             code = None  # a code went out seconds ago: that one still works
         if code is not None:
-            await outbox.enqueue(
+            await sms_to_holder(
                 session,
-                channel="sms",
-                recipient=account.phone,
-                body=gettext(
+                account,
+                N_(
                     "dinhdanh: the code to reset your e-ID password is %(code)s. It expires in "
-                    "5 minutes. Did not ask? Ignore this message; your password is unchanged.",
-                    code=code,
+                    "5 minutes. Did not ask? Ignore this message; your password is unchanged."
                 ),
+                code=code,
             )
         await audit_account(
             session, signin.citizen_actor(account, ip=ip), "account.password_reset_started", account
@@ -170,13 +170,10 @@ async def set_password(
     ended = await end_all_sessions(tools, account)
     await tools.guard.unlock(account.personal_id)
     await tools.kv.delete(_key(state.token))
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
-            "dinhdanh: the password of your e-ID account was reset. Not you? Lock it now."
-        ),
+        account,
+        N_("dinhdanh: the password of your e-ID account was reset. Not you? Lock it now."),
     )
     await audit_account(
         session,

@@ -174,6 +174,16 @@ async def holder(session: AsyncSession, account: Account) -> Identity:
     return who
 
 
+async def sms_to_holder(
+    session: AsyncSession, account: Account, message: str, **params: Any
+) -> None:
+    """Queue an SMS to the account's registered phone: `message` a msgid (marked with N_),
+    translated now and filled with `params`."""
+    await outbox.enqueue(
+        session, channel="sms", recipient=account.phone, body=gettext(message, **params)
+    )
+
+
 # ---------------------------------------------------------------- contact data
 
 
@@ -279,17 +289,16 @@ async def send_initial_password(
     account.password_hash = await tools.hasher.hash(password)
     account.status = "pending"
     account.initial_password_expires_at = clock.now() + dt.timedelta(hours=hours)
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
+        account,
+        N_(
             "dinhdanh: the initial password of e-ID account %(user)s is %(password)s. "
-            "It works once, for %(hours)s hours. Never share it.",
-            user=pid_rules.mask(account.personal_id),
-            password=password,
-            hours=hours,
+            "It works once, for %(hours)s hours. Never share it."
         ),
+        user=pid_rules.mask(account.personal_id),
+        password=password,
+        hours=hours,
     )
     await end_all_sessions(tools, account)
     await audit_account(

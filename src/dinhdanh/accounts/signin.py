@@ -27,12 +27,13 @@ from dinhdanh.accounts.service import (
     audit_account,
     get_account,
     initial_password_expired,
+    sms_to_holder,
 )
-from dinhdanh.platform import audit, clock, outbox
+from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.db import Executor
 from dinhdanh.platform.errors import Problem, TooManyRequests, Unauthorized
-from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.sessions import SessionData
 
 PENDING_SECONDS: Final = 300
@@ -251,15 +252,14 @@ async def send_sign_in_code(
             status=400,
         )
     code = await tools.codes.issue("signin", str(account.id))
-    await outbox.enqueue(
+    await sms_to_holder(
         session,
-        channel="sms",
-        recipient=account.phone,
-        body=gettext(
+        account,
+        N_(
             "dinhdanh: your sign-in code is %(code)s. It expires in 5 minutes. "
-            "Never tell it to anyone, police included.",
-            code=code,
+            "Never tell it to anyone, police included."
         ),
+        code=code,
     )
     await audit_account(
         session, citizen_actor(account, ip=None), "account.sign_in_code_sent", account
