@@ -21,7 +21,7 @@ from dinhdanh.accounts.devices import place_label
 from dinhdanh.accounts.locks import REASON_LABELS
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.profile import field_label
-from dinhdanh.platform import clock
+from dinhdanh.platform import clock, i18n
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.i18n import N_, gettext
 
@@ -170,8 +170,7 @@ def _who(actor: str, event: AuditEvent) -> str:
 
 
 def _label_of(table: dict[str, str], value: Any) -> str:
-    msgid = table.get(str(value)) if value is not None else None
-    return gettext(msgid) if msgid else ""
+    return i18n.label(table, None if value is None else str(value), default="")
 
 
 def _details(event: AuditEvent) -> str:

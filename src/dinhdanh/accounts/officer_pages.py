@@ -15,6 +15,7 @@ from dinhdanh.accounts.locks import REASON_LABELS, officer_may_lift
 from dinhdanh.accounts.models import OFFICER_LOCK_REASONS
 from dinhdanh.accounts.service import AccountTools, NewAccount
 from dinhdanh.accounts.web import Tools
+from dinhdanh.platform import i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
@@ -63,10 +64,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
 
 def _label(kind: str, value: str | None) -> str:
     """The translated label of a coded value (the value itself when unknown)."""
-    if value is None:
-        return ""
-    msgid = LABELS[kind].get(value)
-    return gettext(msgid) if msgid else value
+    return i18n.label(LABELS[kind], value)
 
 
 async def _account_page(

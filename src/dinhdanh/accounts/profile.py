@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import locks
@@ -24,16 +24,16 @@ from dinhdanh.accounts.service import (
     holder,
     sms_to_holder,
 )
-from dinhdanh.platform import audit, clock
-from dinhdanh.platform.auth import Principal, Scope
+from dinhdanh.platform import audit, clock, i18n
+from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.text import clean_text
-from dinhdanh.population.identity import identity
-from dinhdanh.population.reference import admin_units, commune_info
+from dinhdanh.population.identity import Identity, identities
+from dinhdanh.population.reference import commune_info
 from dinhdanh.population.rules import display_iso_birth
-from dinhdanh.population.scope import covers_commune
-from dinhdanh.population.service import CitizenRecord, own_record
+from dinhdanh.population.scope import commune_in_scope, covers_commune
+from dinhdanh.population.service import CitizenRecord, own_record, parse_uuid
 
 # What a holder may report as wrong, in the order the form offers it.
 FIELD_LABELS: Final[dict[str, str]] = {
@@ -60,8 +60,7 @@ STATUSES: Final = ("open", "closed")
 
 def field_label(field: str) -> str:
     """The reported field's name in the reader's language."""
-    msgid = FIELD_LABELS.get(field)
-    return gettext(msgid) if msgid else field
+    return i18n.label(FIELD_LABELS, field)
 
 
 # ---------------------------------------------------------------- the holder's side
@@ -259,28 +258,11 @@ class QueuePage:
     has_next: bool
 
 
-def _province_communes(province_code: str) -> list[str]:
-    return [c.code for c in admin_units()[1].values() if c.province_code == province_code]
-
-
-def in_scope(scope: Scope) -> ColumnElement[bool]:
-    """A WHERE clause keeping the requests queued at communes inside the scope."""
-    column = CorrectionRequest.commune_code
-    if scope.level == "all":
-        return true()
-    if scope.level == "commune" and scope.commune_code:
-        return column == scope.commune_code
-    if scope.level == "province" and scope.province_code:
-        return column.in_(_province_communes(scope.province_code))
-    return false()
-
-
 def _not_in_queue() -> NotFound:
     return NotFound(N_("No error report with this reference in your unit."), type="not-found")
 
 
-async def _queue_item(session: AsyncSession, row: CorrectionRequest) -> QueueItem:
-    who = await identity(session=session, citizen_id=row.citizen_id)
+def _queue_item(row: CorrectionRequest, who: Identity | None) -> QueueItem:
     info = commune_info(row.commune_code)
     return QueueItem(
         id=row.id,
@@ -316,14 +298,18 @@ async def officer_queue(
     rows = list(
         await session.scalars(
             select(CorrectionRequest)
-            .where(in_scope(principal.scope), CorrectionRequest.status == status)
+            .where(
+                commune_in_scope(principal.scope, CorrectionRequest.commune_code),
+                CorrectionRequest.status == status,
+            )
             .order_by(*order)
             .offset((page - 1) * QUEUE_PAGE)
             .limit(QUEUE_PAGE + 1)
         )
     )
     shown = rows[:QUEUE_PAGE]
-    items = [await _queue_item(session, r) for r in shown]
+    people = await identities(session=session, citizen_ids={r.citizen_id for r in shown})
+    items = [_queue_item(r, people.get(r.citizen_id)) for r in shown]
     await audit.record_many(
         session,
         actor=principal,
@@ -338,10 +324,7 @@ async def officer_queue(
 async def _load_in_scope(
     session: AsyncSession, principal: Principal, request_id: uuid.UUID | str
 ) -> CorrectionRequest:
-    try:
-        rid = request_id if isinstance(request_id, uuid.UUID) else uuid.UUID(str(request_id))
-    except ValueError:
-        raise _not_in_queue() from None
+    rid = parse_uuid(request_id)
     row = await session.scalar(
         select(CorrectionRequest).where(CorrectionRequest.id == rid).with_for_update()
     )

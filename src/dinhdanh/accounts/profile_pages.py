@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from dinhdanh.accounts import activity, profile, service
 from dinhdanh.accounts.web import CurrentCitizen
+from dinhdanh.platform import i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
@@ -36,10 +37,7 @@ DONE: Final[dict[str, str]] = {
 
 def label(kind: str, value: str | None) -> str:
     """The translated name of a coded value (the value itself when unknown)."""
-    if value is None:
-        return ""
-    msgid = LABELS[kind].get(value)
-    return gettext(msgid) if msgid else value
+    return i18n.label(LABELS[kind], value)
 
 
 def _done(request: Request) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
@@ -54,6 +55,17 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 
 
 _ = gettext
+
+
+def label(table: Mapping[str, str], value: str | None, default: str | None = None) -> str:
+    """The translated label of a coded value from a table of msgids: '' for None, and for
+    an unknown value `default` (the value itself when not given)."""
+    if value is None:
+        return ""
+    msgid = table.get(value)
+    if msgid:
+        return gettext(msgid)
+    return value if default is None else default
 
 
 def N_(message: str) -> str:

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dinhdanh.platform import i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_, gettext
@@ -88,10 +89,7 @@ DONE: Final[dict[str, str]] = {
 
 def _label(kind: str, value: str | None) -> str:
     """The translated label of a coded value (the value itself when unknown)."""
-    if value is None:
-        return ""
-    msgid = LABELS[kind].get(value)
-    return gettext(msgid) if msgid else value
+    return i18n.label(LABELS[kind], value)
 
 
 async def _form(request: Request, shape: type[BaseModel]) -> dict[str, str]:

@@ -32,19 +32,23 @@ def _residence_columns(table: Any) -> tuple[Any, Any, Any]:
     )
 
 
+def commune_in_scope(scope: Scope, column: Any) -> ColumnElement[bool]:
+    """A WHERE clause keeping the rows whose commune `column` lies inside the scope."""
+    if scope.level == "all":
+        return true()
+    if scope.level == "commune" and scope.commune_code:
+        return column == scope.commune_code
+    if scope.level == "province" and scope.province_code:
+        communes = select(Commune.code).where(Commune.province_code == scope.province_code)
+        return column.in_(communes.scalar_subquery())
+    return false()
+
+
 def visible(scope: Scope, table: Any = citizens) -> ColumnElement[bool]:
     """A WHERE clause keeping only the citizens (rows of `table`) the scope may see."""
     if scope.level == "all":
         return true()
-    columns = _residence_columns(table)
-    if scope.level == "commune" and scope.commune_code:
-        return or_(*(col == scope.commune_code for col in columns))
-    if scope.level == "province" and scope.province_code:
-        communes = (
-            select(Commune.code).where(Commune.province_code == scope.province_code)
-        ).scalar_subquery()
-        return or_(*(col.in_(communes) for col in columns))
-    return false()
+    return or_(*(commune_in_scope(scope, col) for col in _residence_columns(table)))
 
 
 def citizen_visible(scope: Scope, citizen_id_column: Any) -> ColumnElement[bool]:
