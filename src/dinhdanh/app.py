@@ -31,7 +31,7 @@ from dinhdanh.accounts import pages as account_pages
 from dinhdanh.accounts import web as account_web
 from dinhdanh.accounts.service import make_tools
 from dinhdanh.platform import demo_inbox, health, web
-from dinhdanh.platform.credentials import LoginGuard, Totp
+from dinhdanh.platform.credentials import Totp
 from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.jobs import run_background_jobs
@@ -105,14 +105,7 @@ def create_app(
         idle=settings.session_idle_seconds,
         namespace="staff",
     )
-    state.staff_guard = LoginGuard(
-        state.kv,
-        threshold=settings.lockout_threshold,
-        window=settings.lockout_window_seconds,
-        lockout=settings.lockout_seconds,
-        ip_threshold=settings.ip_failure_threshold,
-        namespace="staff",
-    )
+    state.staff_guard = settings.login_guard(state.kv, "staff")
     state.limiter = RateLimiter(settings.redis_url)
     state.notifier = make_notifier(
         settings.sms_sink, settings.email_sink, settings.data_dir / "outbox"
@@ -148,7 +141,8 @@ def create_app(
     app.include_router(device_pages.router)
     app.include_router(profile_pages.router)
     app.include_router(recovery_pages.router)
-    app.include_router(demo_inbox.router)
+    if settings.demo:
+        app.include_router(demo_inbox.router)
     app.include_router(staff_pages.router)
     app.include_router(staff_api.router)
     app.include_router(population_pages.router)

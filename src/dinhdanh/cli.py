@@ -99,6 +99,18 @@ async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int)
     return result.citizens
 
 
+def _print_table(
+    title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], note: str
+) -> None:
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(note)
+
+
 def _account_tools(settings: Settings, kv: KeyValue) -> account_service.AccountTools:
     return account_service.make_tools(
         settings=settings,
@@ -119,14 +131,11 @@ async def _print_demo_citizens(settings: Settings, db: Database) -> None:
             )
     finally:
         await kv.close()
-    table = Table(title="Demo citizens' e-ID accounts (sign in at /me/login)")
-    for col in ("personal ID", "name", "password", "passcode", "state"):
-        table.add_column(col)
-    for h in holders:
-        table.add_row(h.personal_id, h.full_name, h.password, h.passcode, h.state)
-    console.print(table)
-    console.print(
-        "The SMS and e-mails the service sends (initial passwords, codes) are at /demo/inbox."
+    _print_table(
+        "Demo citizens' e-ID accounts (sign in at /me/login)",
+        ("personal ID", "name", "password", "passcode", "state"),
+        [(h.personal_id, h.full_name, h.password, h.passcode, h.state) for h in holders],
+        "The SMS and e-mails the service sends (initial passwords, codes) are at /demo/inbox.",
     )
 
 
@@ -135,15 +144,12 @@ async def _print_demo_logins(settings: Settings, db: Database) -> None:
         logins = await staff_service.ensure_demo_staff(
             session, hasher=settings.password_hasher(), cipher=settings.field_cipher()
         )
-    table = Table(title="Demo logins (demo mode only)", show_lines=False)
-    for col in ("role", "unit", "username", "password", "TOTP secret"):
-        table.add_column(col)
-    for login in logins:
-        table.add_row(login.role, login.unit, login.username, login.password, login.totp_secret)
-    console.print(table)
-    console.print(
+    _print_table(
+        "Demo logins (demo mode only)",
+        ("role", "unit", "username", "password", "TOTP secret"),
+        [(x.role, x.unit, x.username, x.password, x.totp_secret) for x in logins],
         "The sign-in page shows the current TOTP code in demo mode; or add the secret to any "
-        "authenticator app."
+        "authenticator app.",
     )
 
 

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dinhdanh.platform.credentials import PasswordHasher
+from dinhdanh.platform.credentials import LoginGuard, PasswordHasher
 from dinhdanh.platform.crypto import FieldCipher
+from dinhdanh.platform.kv import KeyValue
 
 
 class Settings(BaseSettings):
@@ -127,6 +128,17 @@ class Settings(BaseSettings):
         """The argon2id hasher with these settings' parameters."""
         return PasswordHasher(
             self.argon2_memory_kib, self.argon2_time_cost, self.argon2_parallelism
+        )
+
+    def login_guard(self, kv: KeyValue, namespace: str) -> LoginGuard:
+        """The lockout guard of one kind of credential, with these settings' thresholds."""
+        return LoginGuard(
+            kv,
+            threshold=self.lockout_threshold,
+            window=self.lockout_window_seconds,
+            lockout=self.lockout_seconds,
+            ip_threshold=self.ip_failure_threshold,
+            namespace=namespace,
         )
 
     def field_cipher(self) -> FieldCipher:

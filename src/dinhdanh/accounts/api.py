@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from dinhdanh.accounts import factors, last_step, locks, passwords, service, signin
 from dinhdanh.accounts.devices import end_device, end_other_devices, list_devices
 from dinhdanh.accounts.models import Account
+from dinhdanh.accounts.own_account import Own
 from dinhdanh.accounts.schemas import (
     AccountOut,
     ActivateIn,
@@ -227,18 +228,6 @@ async def end_others(session: Session, tools: Tools, principal: CurrentCitizen) 
 
 
 @router.post("/lock", status_code=200)
-async def panic_lock(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    key: IdempotencyKey = None,
-) -> Response:
+async def panic_lock(own: Own, key: IdempotencyKey = None) -> Response:
     """Lock the account at once: every session ends, this one included."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def lock() -> tuple[int, dict[str, object]]:
-        await locks.panic_lock(session=session, tools=tools, actor=principal, account=account)
-        return 200, {"locked": True}
-
-    return await idempotency.once(request, session, owner=str(account.id), operation=lock)
+    return await own.once(locks.panic_lock, lambda _: (200, {"locked": True}))

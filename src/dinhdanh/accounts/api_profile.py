@@ -5,15 +5,15 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dinhdanh.accounts import activity, profile, service
 from dinhdanh.accounts.api import IdempotencyKey
-from dinhdanh.accounts.web import CurrentCitizen, Tools
-from dinhdanh.platform import idempotency
+from dinhdanh.accounts.own_account import Own
+from dinhdanh.accounts.web import CurrentCitizen
 from dinhdanh.platform.web import Session
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: my data"])
@@ -33,39 +33,14 @@ async def my_profile(session: Session, principal: CurrentCitizen) -> profile.Pro
 
 
 @router.post("/profile/reports", status_code=201)
-async def report_error(
-    request: Request,
-    session: Session,
-    tools: Tools,
-    principal: CurrentCitizen,
-    body: ReportIn,
-    key: IdempotencyKey = None,
-) -> Response:
+async def report_error(own: Own, body: ReportIn, key: IdempotencyKey = None) -> Response:
     """Report an error: a correction request goes to the commune police's queue."""
-    account = await service.get_account(session, principal.id or "")
-
-    async def report() -> tuple[int, object]:
-        filed = await profile.report_error(
-            session=session,
-            tools=tools,
-            actor=principal,
-            account=account,
-            field=body.field,
-            message=body.message,
-        )
-        info = profile.RequestInfo(
-            id=filed.id,
-            field=filed.field,
-            field_label=profile.field_label(filed.field),
-            message=filed.message,
-            status=filed.status,
-            created_at=filed.created_at,
-            handled_at=filed.handled_at,
-            answer=filed.answer,
-        )
-        return 201, jsonable_encoder(dataclasses.asdict(info))
-
-    return await idempotency.once(request, session, owner=str(account.id), operation=report)
+    return await own.once(
+        profile.report_error,
+        lambda filed: (201, jsonable_encoder(dataclasses.asdict(profile.request_info(filed)))),
+        field=body.field,
+        message=body.message,
+    )
 
 
 @router.get("/activity", response_model=activity.ActivityPage)

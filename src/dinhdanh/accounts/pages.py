@@ -101,14 +101,20 @@ async def _verify_page(
     next: str | None,
     problem: Problem | None = None,
     sent: bool = False,
+    known: tuple[Account, list[str]] | None = None,
 ) -> Response:
-    found = await signin.pending_sign_in(
-        session, tools, request.state.cookies.get(CITIZEN_COOKIE), "web", MFA
-    )
-    if found is None:
-        return RedirectResponse("/me/login", status_code=303)
-    account = found[1]
-    methods = await factors.methods_of(session, account, unlocking=account.locked)
+    """The second step's page; `known`: the account and its factors a failed check has
+    just loaded (else read from the cookie's pending sign-in)."""
+    if known is None:
+        found = await signin.pending_sign_in(
+            session, tools, request.state.cookies.get(CITIZEN_COOKIE), "web", MFA
+        )
+        if found is None:
+            return RedirectResponse("/me/login", status_code=303)
+        account = found[1]
+        methods = await factors.methods_of(session, account, unlocking=account.locked)
+    else:
+        account, methods = known
     demo_code = signin.demo_code(tools, account) if request.app.state.settings.demo else None
     return render_form(
         request,
@@ -169,8 +175,10 @@ async def verify(
     if outcome.session is None:
         if outcome.restart:
             return _restart(request, outcome.problem, safe_next(next))
+        # A wrong code: the check has just read the account and its factors.
+        known = (outcome.account, outcome.methods) if isinstance(outcome.account, Account) else None
         return await _verify_page(
-            request, session, tools, next=safe_next(next), problem=outcome.problem
+            request, session, tools, next=safe_next(next), problem=outcome.problem, known=known
         )
     return _continue(request, outcome, safe_next(next))
 

@@ -3,6 +3,9 @@ app's 6-digit passcode, checked against the rules and the holder's own data."""
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.models import Account
@@ -17,7 +20,8 @@ from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Unauthorized, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
-from dinhdanh.platform.passwords import citizen_password_errors, passcode_errors
+from dinhdanh.platform.passwords import password_errors
+from dinhdanh.population import names
 from dinhdanh.population.identity import Identity
 
 
@@ -30,6 +34,41 @@ def personal_data(who: Identity, account: Account) -> list[str]:
         dd, mm, yy, yyyy = f"{b.day:02d}", f"{b.month:02d}", f"{b.year % 100:02d}", str(b.year)
         pieces += [dd + mm + yyyy, yyyy + mm + dd, dd + mm + yy, yy + mm + dd]
     return [p for p in pieces if p]
+
+
+def _fold(text: str) -> str:
+    # Accent-free lower case, letters and digits only: "Nguyễn Văn Đức" -> "nguyenvanduc".
+    return "".join(ch for ch in names.fold(text) if ch.isalnum())
+
+
+def personal_data_errors(password: str, personal: Iterable[str]) -> list[str]:
+    """A message when the password contains the holder's own data: ID, birth date, name
+    parts, phone (accents and case ignored; pieces shorter than 4 characters are not checked,
+    so a 3-letter name does not ban every password holding it)."""
+    folded = _fold(password)
+    for piece in personal:
+        piece_folded = _fold(piece)
+        if len(piece_folded) >= 4 and piece_folded in folded:
+            return [N_("The password must not contain your ID, birth date, name or phone.")]
+    return []
+
+
+def citizen_password_errors(password: str, personal: Iterable[str]) -> list[str]:
+    """The citizen's rule: the common rule, and none of the holder's own data."""
+    return password_errors(password, "") + personal_data_errors(password, personal)
+
+
+def passcode_errors(passcode: str, personal: Iterable[str]) -> list[str]:
+    """The app's 6-digit passcode: digits only, not one digit repeated, not a run
+    (123456, 654321), not a date the holder is known by (birth date as ddmmyy or yymmdd)."""
+    if len(passcode) != 6 or not passcode.isdigit():
+        return [N_("The passcode is exactly 6 digits.")]
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(passcode)}
+    if len(set(passcode)) <= 2 or steps in ({1}, {-1}):
+        return [N_("This passcode is too easy to guess. Choose another.")]
+    if any(passcode in _fold(piece) for piece in personal if len(_fold(piece)) >= 6):
+        return [N_("The passcode must not be your birth date, ID or phone number.")]
+    return []
 
 
 def check_passwords_match(password: str, again: str | None) -> None:

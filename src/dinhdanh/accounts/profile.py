@@ -104,7 +104,8 @@ class Profile:
     requests: list[RequestInfo]
 
 
-def _request_info(row: CorrectionRequest) -> RequestInfo:
+def request_info(row: CorrectionRequest) -> RequestInfo:
+    """An error report as its holder sees it."""
     return RequestInfo(
         id=row.id,
         field=row.field,
@@ -125,7 +126,7 @@ async def own_requests(session: AsyncSession, account: Account) -> list[RequestI
         .order_by(CorrectionRequest.created_at.desc(), CorrectionRequest.id)
         .limit(100)
     )
-    return [_request_info(r) for r in rows]
+    return [request_info(r) for r in rows]
 
 
 async def own_profile(*, session: AsyncSession, principal: Principal) -> Profile:

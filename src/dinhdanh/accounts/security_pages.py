@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from dinhdanh.accounts import (
     factors,
@@ -21,7 +21,7 @@ from dinhdanh.accounts import (
 from dinhdanh.accounts.models import Account
 from dinhdanh.accounts.own_account import Own, OwnAccount
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import render_form
+from dinhdanh.platform.web import render_form, submit
 
 router = APIRouter(prefix="/me", tags=["citizen security"], include_in_schema=False)
 PAGE = "/me/security"
@@ -61,14 +61,17 @@ async def _change(
     """Run one change of the security page: back to the page with a notice (and the new
     recovery codes, shown once), or the page again with the problem at the form."""
     account = await own.account()
-    try:
+
+    async def change_and_keep_codes() -> None:
         codes = await work(account)
-    except Problem as problem:
-        if problem.status == 404:
-            raise
+        await factors.keep_to_show(own.tools, own.principal.session_id, codes or [])
+
+    async def failed(problem: Problem) -> Response:
         return await _page(own, problem=problem, failed=form)
-    await factors.keep_to_show(own.tools, own.principal.session_id, codes or [])
-    return RedirectResponse(f"{PAGE}?done={done}#{form}", status_code=303)
+
+    return await submit(
+        change_and_keep_codes(), then=lambda _: f"{PAGE}?done={done}#{form}", failed=failed
+    )
 
 
 async def _apply(

@@ -83,24 +83,13 @@ def make_tools(
     limiter: RateLimiter,
 ) -> AccountTools:
     """Build the account tools from settings (the app factory and the benchmarks call it)."""
-
-    def guard(namespace: str) -> LoginGuard:
-        return LoginGuard(
-            kv,
-            threshold=settings.lockout_threshold,
-            window=settings.lockout_window_seconds,
-            lockout=settings.lockout_seconds,
-            ip_threshold=settings.ip_failure_threshold,
-            namespace=namespace,
-        )
-
     return AccountTools(
         kv=kv,
         hasher=hasher,
         totp=totp,
         cipher=cipher,
-        guard=guard("citizen"),
-        code_guard=guard("citizen-code"),
+        guard=settings.login_guard(kv, "citizen"),
+        code_guard=settings.login_guard(kv, "citizen-code"),
         web_sessions=SessionStore(
             kv,
             ttl=settings.citizen_session_ttl_seconds,

@@ -228,7 +228,7 @@ async def pending_sign_in(
     session: AsyncSession, tools: AccountTools, sid: str | None, channel: str, stage: str
 ) -> tuple[SessionData, Account] | None:
     """The open pending step `stage` of this session id and its account."""
-    data = await tools.sessions_for(channel).get(sid) if sid else None
+    data = await tools.sessions_for(channel).get(sid, touch=False) if sid else None
     if data is None or data.extra.get("st") != stage:
         return None
     if clock.now().timestamp() - float(data.extra.get("at", 0)) > PENDING_SECONDS:

@@ -17,15 +17,14 @@ import anyio
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from dinhdanh.platform.clock import VIETNAM
-from dinhdanh.platform.errors import NotFound
+from dinhdanh.platform import clock
+from dinhdanh.platform.notify import FILE_STAMP
 from dinhdanh.platform.web import render
 
 router = APIRouter(include_in_schema=False)
 CHANNELS: Final = ("sms", "email")
 MAX_MESSAGES: Final = 200
 MAX_BYTES: Final = 64_000  # a message file larger than this is cut (the sink writes small ones)
-_STAMP: Final = "%Y%m%dT%H%M%S%f"
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def _parse(channel: str, path: Path) -> InboxMessage:
         if sep:
             headers[name.strip().lower()] = value.strip()
     try:
-        sent = dt.datetime.strptime(path.name.split("-", 1)[0], _STAMP).replace(tzinfo=dt.UTC)
+        sent = dt.datetime.strptime(path.name.split("-", 1)[0], FILE_STAMP).replace(tzinfo=dt.UTC)
     except ValueError:
         sent = None
     return InboxMessage(
@@ -59,7 +58,7 @@ def _parse(channel: str, path: Path) -> InboxMessage:
         subject=headers.get("subject", ""),
         body=body.rstrip("\n"),
         sent_at=sent,
-        when=sent.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S") if sent else "—",
+        when=clock.local_time(sent, "%d/%m/%Y %H:%M:%S"),
     )
 
 
@@ -91,10 +90,9 @@ def read_inbox(
 
 @router.get("/demo/inbox")
 async def inbox(request: Request, to: Annotated[str, Query(max_length=254)] = "") -> Response:
-    """The demo inbox: every SMS and e-mail sent, newest first (demo mode only)."""
+    """The demo inbox: every SMS and e-mail sent, newest first (the app factory includes
+    this route in demo mode only)."""
     settings = request.app.state.settings
-    if not settings.demo:
-        raise NotFound()
     outbox_dir = Path(settings.data_dir) / "outbox"
     messages = await anyio.to_thread.run_sync(lambda: read_inbox(outbox_dir, recipient=to))
     return render(request, "base/demo_inbox.html", messages=messages, to=to, limit=MAX_MESSAGES)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 import anyio
 
@@ -19,6 +19,11 @@ class Notifier(Protocol):
     ) -> None: ...
 
 
+# A delivered message's file name starts with its UTC time in this format (the demo inbox
+# reads it back).
+FILE_STAMP: Final = "%Y%m%dT%H%M%S%f"
+
+
 class FileSink:
     """Writes each message to `<dir>/<channel>/<time>-<id>.txt` (the demo inbox reads them)."""
 
@@ -30,7 +35,7 @@ class FileSink:
     ) -> None:
         """Write the message as a small RFC 822-like text file."""
         folder = self.directory / channel
-        stamp = clock.now().astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        stamp = clock.now().astimezone(dt.UTC).strftime(FILE_STAMP)
         text = f"To: {recipient}\nSubject: {subject}\nMessage-Id: {message_id}\n\n{body}\n"
 
         def _write() -> None:

@@ -1,11 +1,7 @@
-"""The password rules: long, not common, not built on the username or the holder's own data;
-and the app's 6-digit passcode."""
+"""The password rule: long, not common, not built on the username."""
 
 from __future__ import annotations
 
-import itertools
-import unicodedata
-from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from typing import Final
@@ -41,39 +37,3 @@ def password_errors(password: str, username: str) -> list[str]:
     if username and username.lower() in lowered:
         errors.append(N_("The password must not contain your username."))
     return errors
-
-
-def _fold(text: str) -> str:
-    # Accent-free lower case without spaces: "Nguyễn Văn Đức" -> "nguyenvanduc".
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "d").replace("đ", "d"))
-    return "".join(ch for ch in decomposed.casefold() if ch.isascii() and ch.isalnum())
-
-
-def personal_data_errors(password: str, personal: Iterable[str]) -> list[str]:
-    """A message when the password contains the holder's own data: ID, birth date, name
-    parts, phone (accents and case ignored; pieces shorter than 4 characters are not checked,
-    so a 3-letter name does not ban every password holding it)."""
-    folded = _fold(password)
-    for piece in personal:
-        piece_folded = _fold(piece)
-        if len(piece_folded) >= 4 and piece_folded in folded:
-            return [N_("The password must not contain your ID, birth date, name or phone.")]
-    return []
-
-
-def citizen_password_errors(password: str, personal: Iterable[str]) -> list[str]:
-    """The citizen's rule: the common rule, and none of the holder's own data."""
-    return password_errors(password, "") + personal_data_errors(password, personal)
-
-
-def passcode_errors(passcode: str, personal: Iterable[str]) -> list[str]:
-    """The app's 6-digit passcode: digits only, not one digit repeated, not a run
-    (123456, 654321), not a date the holder is known by (birth date as ddmmyy or yymmdd)."""
-    if len(passcode) != 6 or not passcode.isdigit():
-        return [N_("The passcode is exactly 6 digits.")]
-    steps = {int(b) - int(a) for a, b in itertools.pairwise(passcode)}
-    if len(set(passcode)) <= 2 or steps in ({1}, {-1}):
-        return [N_("This passcode is too easy to guess. Choose another.")]
-    if any(passcode in _fold(piece) for piece in personal if len(_fold(piece)) >= 6):
-        return [N_("The passcode must not be your birth date, ID or phone number.")]
-    return []
