@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts import officer
@@ -177,18 +177,14 @@ async def create_account(
     form = {"personal_id": personal_id, "phone": phone, "email": email, "level": level}
     data = NewAccount(personal_id, phone, email, int(level) if level in ("1", "2") else 0)
 
-    async def failed(problem: Problem) -> Response:
+    try:
+        account = await officer.create_account(
+            session=session, tools=tools, principal=principal, data=data
+        )
+    except Problem as problem:  # an unknown citizen too: a mistake in the form, not a lost page
         await session.rollback()
         return render_form(request, "accounts/officer_new.html", problem, form=form)
-
-    try:
-        return await submit(
-            officer.create_account(session=session, tools=tools, principal=principal, data=data),
-            then=lambda account: f"/officer/accounts/{account.id}?done=created",
-            failed=failed,
-        )
-    except Problem as problem:  # an unknown citizen is a mistake in the form, not a lost page
-        return await failed(problem)
+    return RedirectResponse(f"/officer/accounts/{account.id}?done=created", status_code=303)
 
 
 @router.get("/{account_id}", response_class=HTMLResponse)

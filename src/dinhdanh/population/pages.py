@@ -233,22 +233,46 @@ async def death_form(
     )
 
 
+async def _card_form(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    citizen_id: str,
+    card_id: str,
+    schema: type[BaseModel],
+    operation: Callable[..., Awaitable[Any]],
+    done: Callable[[Any], str],
+) -> Response:
+    """Post a card's form from the record page; errors go back to that card's form."""
+    values = await _form(request, schema)
+    return await submit(
+        operation(
+            session=session,
+            principal=principal,
+            citizen_id=citizen_id,
+            card_id=card_id,
+            **_fields(values, schema),
+        ),
+        then=lambda card: f"/registry/citizens/{citizen_id}?done=card-{done(card)}",
+        failed=_shown_again(request, session, principal, citizen_id, f"card-{card_id}", values),
+    )
+
+
 @router.post("/registry/citizens/{citizen_id}/cards/{card_id}/revoke")
 async def card_revoke_form(
     request: Request, citizen_id: str, card_id: str, session: Session, principal: Officer
 ) -> Response:
     """Record a card revoked or seized from the record page."""
-    values = await _form(request, CardRevokeIn)
-    return await submit(
-        cards.revoke_card(
-            session=session,
-            principal=principal,
-            citizen_id=citizen_id,
-            card_id=card_id,
-            **_fields(values, CardRevokeIn),
-        ),
-        then=lambda card: f"/registry/citizens/{citizen_id}?done=card-{card.status}",
-        failed=_shown_again(request, session, principal, citizen_id, f"card-{card_id}", values),
+    return await _card_form(
+        request,
+        session,
+        principal,
+        citizen_id=citizen_id,
+        card_id=card_id,
+        schema=CardRevokeIn,
+        operation=cards.revoke_card,
+        done=lambda card: card.status,
     )
 
 
@@ -257,17 +281,15 @@ async def card_restore_form(
     request: Request, citizen_id: str, card_id: str, session: Session, principal: Officer
 ) -> Response:
     """Record a seized card handed back from the record page."""
-    values = await _form(request, CardRestoreIn)
-    return await submit(
-        cards.restore_card(
-            session=session,
-            principal=principal,
-            citizen_id=citizen_id,
-            card_id=card_id,
-            **_fields(values, CardRestoreIn),
-        ),
-        then=lambda _: f"/registry/citizens/{citizen_id}?done=card-restored",
-        failed=_shown_again(request, session, principal, citizen_id, f"card-{card_id}", values),
+    return await _card_form(
+        request,
+        session,
+        principal,
+        citizen_id=citizen_id,
+        card_id=card_id,
+        schema=CardRestoreIn,
+        operation=cards.restore_card,
+        done=lambda _: "restored",
     )
 
 
