@@ -41,12 +41,10 @@ from dinhdanh.accounts import signin
 from dinhdanh.accounts.models import Account, Passkey
 from dinhdanh.accounts.service import (
     AccountTools,
-    audit_account,
     get_account,
 )
 from dinhdanh.accounts.signin import MFA, Attempt, Outcome
-from dinhdanh.platform import audit, clock
-from dinhdanh.platform.auth import Principal
+from dinhdanh.platform import clock
 from dinhdanh.platform.errors import (
     Problem,
     TooManyRequests,
@@ -187,23 +185,6 @@ async def sign_in_options(
     return orjson.loads(options_to_json(options))  # type: ignore[no-any-return]
 
 
-async def _failed(
-    session: AsyncSession, account: Account | None, attempt: Attempt, reason: str
-) -> None:
-    data = {"step": "passkey", "reason": reason, "channel": attempt.channel}
-    if account is None:
-        await audit.record(
-            session,
-            actor=Principal.anonymous(attempt.ip),
-            action="account.sign_in_failed",
-            subject_type="account",
-            data=data,
-        )
-    else:
-        actor = signin.citizen_actor(account, ip=attempt.ip)
-        await audit_account(session, actor, "account.sign_in_failed", account, data)
-
-
 async def finish_sign_in(
     session: AsyncSession,
     *,
@@ -241,7 +222,7 @@ async def finish_sign_in(
     )
     account = expected if passkey is None else await get_account(session, passkey.account_id)
     if passkey is None or (expected is not None and passkey.account_id != expected.id):
-        await _failed(session, expected, attempt, "unknown_passkey")
+        await signin.record_failure(session, expected, attempt, "passkey", "unknown_passkey")
         return Outcome(problem=_not_accepted(), account=expected)
     assert account is not None
     if expected is not None:
@@ -250,7 +231,7 @@ async def finish_sign_in(
         except TooManyRequests as locked_out:
             if previous is not None:
                 await store.destroy(previous)
-            await _failed(session, account, attempt, "locked_out")
+            await signin.record_failure(session, account, attempt, "passkey", "locked_out")
             return Outcome(problem=locked_out, restart=True)
     try:
         handle = parsed.response.user_handle
@@ -268,12 +249,14 @@ async def finish_sign_in(
     except BAD_INPUT:
         if expected is not None:
             await tools.code_guard.failed(account.personal_id, attempt.ip)
-        await _failed(session, account, attempt, "bad_assertion")
+        await signin.record_failure(session, account, attempt, "passkey", "bad_assertion")
         return Outcome(problem=_not_accepted(), account=account)
     if expected is None:
         refused = _refuse_alone(account)
         if refused is not None:
-            await _failed(session, account, attempt, refused.type.replace("-", "_"))
+            await signin.record_failure(
+                session, account, attempt, "passkey", refused.type.replace("-", "_")
+            )
             return Outcome(problem=refused, account=account)
     else:
         await tools.code_guard.succeeded(account.personal_id)

@@ -116,9 +116,10 @@ def citizen_actor(
     )
 
 
-async def _failed(
+async def record_failure(
     session: Executor, account: AnyAccount | None, attempt: Attempt, step: str, reason: str
 ) -> None:
+    """Audit a failed sign-in step (for an unknown personal ID, with no account)."""
     data = {"step": step, "reason": reason, "channel": attempt.channel}
     if account is None:
         await audit.record(
@@ -169,7 +170,7 @@ async def check_password(
         had_failures = await tools.guard.check(username, attempt.ip)
     except TooManyRequests as locked_out:
         account = await account_for_sign_in(session, username) if username.isdigit() else None
-        await _failed(session, account, attempt, "password", "locked_out")
+        await record_failure(session, account, attempt, "password", "locked_out")
         return Outcome(problem=locked_out)
     account = await account_for_sign_in(session, username) if username.isdigit() else None
     matches, rehash = await tools.hasher.verify(
@@ -177,12 +178,12 @@ async def check_password(
     )
     if not matches or account is None:
         await tools.guard.failed(username, attempt.ip)
-        await _failed(
+        await record_failure(
             session, account, attempt, "password", "unknown" if account is None else "bad_password"
         )
         return Outcome(problem=bad_credentials())
     if initial_password_expired(account):
-        await _failed(session, account, attempt, "password", "initial_expired")
+        await record_failure(session, account, attempt, "password", "initial_expired")
         return Outcome(
             problem=Unauthorized(
                 N_("Your initial password has expired. Ask the police office to send a new one."),
@@ -196,7 +197,7 @@ async def check_password(
         await store_rehash(session, account.id, await tools.hasher.hash(password))
     previous = await tools.sessions_for(attempt.channel).get(previous_sid, touch=False)
     if account.status == "pending" and account.locked:
-        await _failed(session, account, attempt, "password", "locked")
+        await record_failure(session, account, attempt, "password", "locked")
         return Outcome(
             problem=Problem(
                 N_("Your account is locked. Go to a police office to have it reviewed."),
@@ -313,13 +314,13 @@ async def check_second_factor(
         await tools.code_guard.check(key, attempt.ip)
     except TooManyRequests as locked_out:
         await tools.sessions_for(attempt.channel).destroy(pending)
-        await _failed(session, account, attempt, method, "locked_out")
+        await record_failure(session, account, attempt, method, "locked_out")
         return Outcome(problem=locked_out, restart=True)
     offered = await factors.methods_of(session, account, unlocking=account.locked)
     # Only a factor the account has: no SMS code in place of its authenticator app.
     if method not in offered or not await check_factor(session, tools, account, method, value):
         await tools.code_guard.failed(key, attempt.ip)
-        await _failed(session, account, attempt, method, "bad_code")
+        await record_failure(session, account, attempt, method, "bad_code")
         return Outcome(
             problem=wrong_code(),
             account=account,
