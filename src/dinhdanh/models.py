@@ -1,6 +1,8 @@
 """Every context's tables, imported in dependency order: the metadata Alembic compares."""
 
 from dinhdanh.accounts import models as account_models  # noqa: F401
+from dinhdanh.oidc import models as oidc_models  # noqa: F401
+from dinhdanh.partners import models as partner_models  # noqa: F401
 from dinhdanh.platform import audit, idempotency, outbox  # noqa: F401
 from dinhdanh.platform.db import Base
 from dinhdanh.population import models as population_models  # noqa: F401
