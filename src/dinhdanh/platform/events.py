@@ -24,6 +24,7 @@ CARD_REVOKED: Final = "card.revoked"  # citizen_id, reason ("revoked" | "seized"
 CARD_RESTORED: Final = "card.restored"  # citizen_id (a seized card handed back)
 CARD_ISSUED: Final = "card.issued"  # citizen_id
 ACCOUNT_LOCKED: Final = "account.locked"  # account_id, citizen_id (tokens and shares end)
+PARTNER_SUSPENDED: Final = "partner.suspended"  # partner_id (its clients' tokens end)
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:

@@ -286,38 +286,12 @@ async def get_record(
 ) -> CitizenRecord:
     """A citizen's full record (identity, residence, household, relatives, cards, history)."""
     c = await load_citizen(session=session, scope=principal.scope, citizen_id=citizen_id)
-    today = clock.today()
-    cards = await session.scalars(
-        select(IdCard).where(IdCard.citizen_id == c.id).order_by(IdCard.issue_date.desc())
-    )
-    changes = await session.scalars(
-        select(CitizenChange)
-        .where(CitizenChange.citizen_id == c.id)
-        .order_by(CitizenChange.at.desc(), CitizenChange.id.desc())
-    )
-    household = (
-        await _household_info(session, c.household_id, principal.scope) if c.household_id else None
-    )
-    record = copy_of(
-        CitizenRecord,
-        c,
-        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
-        birth=format_birth(c.birth_year, c.birth_month, c.birth_day),
-        ethnicity_name=ethnicity_names().get(c.ethnicity_code, c.ethnicity_code),
-        religion_name=religion_names().get(c.religion_code) if c.religion_code else None,
-        permanent=place(c.permanent_commune_code, c.permanent_address),
-        temporary=place(c.temporary_commune_code, c.temporary_address),
-        current=place(c.current_commune_code, c.current_address),
-        household=household,
-        relatives=await _relatives(session, c, principal.scope),
-        cards=[card_info(k, today) for k in cards],
-        history=[copy_of(ChangeInfo, h) for h in changes],
-    )
+    record = await _record(session, c, principal.scope)
     await audit_citizen(session, principal, "population.citizen.viewed", c.id)
     # The relatives and household members shown beside the record are read too (name,
     # birth, status): each gets an event their own activity log can find.
     shown = {p.id for p in record.relatives}
-    shown |= {p.id for p in household.members} if household else set()
+    shown |= {p.id for p in record.household.members} if record.household else set()
     shown.discard(c.id)
     await audit.record_many(
         session,
@@ -328,6 +302,41 @@ async def get_record(
         data={"on_record_of": str(c.id)},
     )
     return record
+
+
+async def record_for_release(*, session: AsyncSession, citizen_id: uuid.UUID) -> CitizenRecord:
+    """A citizen's full record, unscoped and unaudited: for a service that releases part of
+    it with the citizen's consent and audits the release itself (what went to whom)."""
+    c = await load_citizen(session=session, scope=Scope.everything(), citizen_id=citizen_id)
+    return await _record(session, c, Scope.everything())
+
+
+async def _record(session: AsyncSession, c: Citizen, scope: Scope) -> CitizenRecord:
+    today = clock.today()
+    cards = await session.scalars(
+        select(IdCard).where(IdCard.citizen_id == c.id).order_by(IdCard.issue_date.desc())
+    )
+    changes = await session.scalars(
+        select(CitizenChange)
+        .where(CitizenChange.citizen_id == c.id)
+        .order_by(CitizenChange.at.desc(), CitizenChange.id.desc())
+    )
+    household = await _household_info(session, c.household_id, scope) if c.household_id else None
+    return copy_of(
+        CitizenRecord,
+        c,
+        full_name=names.full_name(c.family_name, c.middle_name, c.given_name),
+        birth=format_birth(c.birth_year, c.birth_month, c.birth_day),
+        ethnicity_name=ethnicity_names().get(c.ethnicity_code, c.ethnicity_code),
+        religion_name=religion_names().get(c.religion_code) if c.religion_code else None,
+        permanent=place(c.permanent_commune_code, c.permanent_address),
+        temporary=place(c.temporary_commune_code, c.temporary_address),
+        current=place(c.current_commune_code, c.current_address),
+        household=household,
+        relatives=await _relatives(session, c, scope),
+        cards=[card_info(k, today) for k in cards],
+        history=[copy_of(ChangeInfo, h) for h in changes],
+    )
 
 
 async def own_record(
