@@ -21,6 +21,10 @@ from dinhdanh.population.service import CitizenRecord, Place, record_for_release
 
 PREFIX: Final = "dinhdanh_"
 
+# Authentication context class references: the account levels of Decree 69.
+ACR_BY_LEVEL: Final[dict[int, str]] = {1: "urn:dinhdanh:loa:1", 2: "urn:dinhdanh:loa:2"}
+LEVEL_BY_ACR: Final[dict[str, int]] = {v: k for k, v in ACR_BY_LEVEL.items()}
+
 # Scope → the claims it groups, in the order the consent page lists them.
 SCOPES: Final[dict[str, tuple[str, ...]]] = {
     "openid": ("sub",),
