@@ -22,15 +22,9 @@ import pyotp
 import pytest
 from playwright.async_api import Browser, CDPSession, Page, expect
 
-from tests.e2e.conftest import (
-    ROOT,
-    browsing,
-    free_port,
-    need_chromium,
-    server_env,
-    serving,
-)
+from tests.e2e.conftest import browsing, need_chromium
 from tests.factories.accounts import PASSWORD
+from tests.servers import ROOT, free_port, server_env, serving
 
 pytestmark = pytest.mark.e2e
 
