@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/test.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint format bench-lookup bench-import clean
+.PHONY: run run-service test lint format bench-lookup bench-import bench-oidc clean
 
 $(STAMP): requirements/base.txt requirements/test.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): requirements/base.txt requirements/test.txt pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/dinhdanh serve
+
+# The demo public service (temporary residence registration) on :8100; signs in with `make run`.
+run-service: $(STAMP)
+	$(BIN)/tamtru --port 8100
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -36,6 +40,10 @@ bench-lookup: $(STAMP)
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/population_import.py
+
+# Needs wrk (apt-get install -y wrk) and Node.js >= 20.19 with npm; installs bench/oidc_peer.
+bench-oidc: $(STAMP)
+	$(BIN)/python bench/oidc.py
 
 clean:
 	rm -rf var .venv .pytest_cache .ruff_cache .hypothesis

@@ -30,6 +30,28 @@ from dinhdanh.accounts import (
 from dinhdanh.accounts import pages as account_pages
 from dinhdanh.accounts import web as account_web
 from dinhdanh.accounts.service import make_tools
+from dinhdanh.enrollment import (
+    capture_pages,
+    card_pages,
+    face_queue_pages,
+    level1_api,
+    level1_pages,
+    status_pages,
+    upgrade_pages,
+)
+from dinhdanh.enrollment import officer_api as enrollment_api
+from dinhdanh.enrollment import officer_pages as enrollment_pages
+from dinhdanh.oidc import api as oidc_api
+from dinhdanh.oidc import logout as oidc_logout
+from dinhdanh.oidc import pages as oidc_pages
+from dinhdanh.oidc import par as oidc_par
+from dinhdanh.oidc import services_api, services_pages
+from dinhdanh.oidc.keys import KeyRing
+from dinhdanh.oidc.oauth_errors import OAuthError, oauth_error_handler
+from dinhdanh.partners import api as partner_api
+from dinhdanh.partners import client_pages as partner_client_pages
+from dinhdanh.partners import pages as partner_pages
+from dinhdanh.partners.clients import RelyingParties
 from dinhdanh.platform import demo_inbox, health, web
 from dinhdanh.platform.credentials import Totp
 from dinhdanh.platform.db import Database, make_engine
@@ -97,6 +119,8 @@ def create_app(
     state.db = db or Database(make_engine(settings.resolved_database_url))
     state.kv = kv or make_kv(settings.redis_url)
     state.cipher = settings.field_cipher()
+    state.oidc_keys = KeyRing(state.db, state.cipher)
+    state.relying_parties = RelyingParties(state.db)
     state.hasher = settings.password_hasher()
     state.totp = Totp(state.kv)
     state.staff_sessions = SessionStore(
@@ -113,7 +137,11 @@ def create_app(
     state.templates = web.make_templates()
     # The citizens' pages sign in at their own page; the app's API uses bearer tokens.
     state.sign_in_pages = {account_web.PAGES_PREFIX: account_web.SIGN_IN_PAGE}
-    state.csrf_exempt = (account_web.APP_API_PREFIX,)
+    state.csrf_exempt = (
+        account_web.APP_API_PREFIX,
+        *oidc_api.CSRF_EXEMPT,
+        *oidc_pages.CSRF_EXEMPT,
+    )
     state.account_tools = make_tools(
         settings=settings,
         kv=state.kv,
@@ -125,14 +153,24 @@ def create_app(
 
     app.add_middleware(web.PlatformMiddleware, secure_cookies=settings.secure_cookies)
     app.add_exception_handler(Problem, web.problem_handler)
+    app.add_exception_handler(OAuthError, oauth_error_handler)
     app.add_exception_handler(RequestValidationError, web.validation_handler)
     app.add_exception_handler(StarletteHTTPException, web.http_handler)
     app.add_exception_handler(IntegrityError, web.integrity_handler)
     app.add_exception_handler(Exception, web.unhandled_handler)
 
-    # Citizens' routes first: the most requests of a national system match sooner.
+    # The OpenID back-channel first (its token endpoint is the busiest route of all,
+    # matched in order), then the citizens' routes: they make most of the other requests.
+    app.include_router(oidc_api.router)
     app.include_router(health.router)
+    app.include_router(oidc_pages.router)
+    app.include_router(oidc_par.router)
+    app.include_router(oidc_logout.router)
+    app.include_router(services_pages.router)
+    app.include_router(services_api.router)
     app.include_router(account_pages.router)
+    app.include_router(status_pages.pages)
+    app.include_router(status_pages.api)
     app.include_router(account_api.router)
     app.include_router(api_security.router)
     app.include_router(api_profile.router)
@@ -141,6 +179,9 @@ def create_app(
     app.include_router(device_pages.router)
     app.include_router(profile_pages.router)
     app.include_router(recovery_pages.router)
+    app.include_router(level1_pages.router)
+    app.include_router(level1_pages.guardian_router)
+    app.include_router(level1_api.router)
     if settings.demo:
         app.include_router(demo_inbox.router)
     app.include_router(staff_pages.router)
@@ -149,6 +190,15 @@ def create_app(
     app.include_router(population_api.router)
     app.include_router(officer_pages.router)
     app.include_router(officer_api.router)
+    app.include_router(upgrade_pages.router)
+    app.include_router(face_queue_pages.router)
+    app.include_router(enrollment_pages.router)
+    app.include_router(capture_pages.router)
+    app.include_router(card_pages.router)
+    app.include_router(enrollment_api.router)
+    app.include_router(partner_pages.router)
+    app.include_router(partner_client_pages.router)
+    app.include_router(partner_api.router)
     app.mount("/static", StaticFiles(packages=[("dinhdanh", "static")]), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     return app

@@ -1,5 +1,5 @@
 """The `dinhdanh` command line: serve, migrate, worker, demo, population, staff, accounts,
-audit."""
+audit, chip-keys, oidc-keys."""
 
 from __future__ import annotations
 
@@ -19,8 +19,11 @@ from sqlalchemy import func, select
 
 from dinhdanh.accounts import demo as account_demo
 from dinhdanh.accounts import service as account_service
+from dinhdanh.enrollment import keys as chip_keys
 from dinhdanh.migrations.runner import upgrade
-from dinhdanh.platform import audit
+from dinhdanh.oidc import keys as oidc_keys
+from dinhdanh.partners import demo as partner_demo
+from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.credentials import Totp
 from dinhdanh.platform.db import Database, make_engine
@@ -46,10 +49,19 @@ population_app = typer.Typer(
 staff_app = typer.Typer(help="Manage staff from the command line.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage citizens' e-ID accounts.", no_args_is_help=True)
+chip_keys_app = typer.Typer(
+    help="The card chip's signing keys: country signing CA and Document Signer.",
+    no_args_is_help=True,
+)
 app.add_typer(population_app, name="population")
 app.add_typer(staff_app, name="staff")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(audit_app, name="audit")
+app.add_typer(chip_keys_app, name="chip-keys")
+oidc_keys_app = typer.Typer(
+    help="The OpenID provider's ID-token signing keys (ES256).", no_args_is_help=True
+)
+app.add_typer(oidc_keys_app, name="oidc-keys")
 console = Console()
 T = TypeVar("T")
 
@@ -153,6 +165,20 @@ async def _print_demo_logins(settings: Settings, db: Database) -> None:
     )
 
 
+async def _print_demo_partners(settings: Settings, db: Database) -> None:
+    async with db.unit_of_work() as session:
+        partners = await partner_demo.ensure_demo_partners(session, cipher=settings.field_cipher())
+    table = Table(title="Demo OpenID Connect clients (demo mode only)")
+    for column in ("client_id", "client_secret", "redirect URI / grant"):
+        table.add_column(column, no_wrap=True)  # copied as a whole, never cut
+    for p in partners:
+        table.add_row(p.client_id, p.secret, p.redirect_uri or " ".join(p.settings.grant_types))
+    console.print(table)
+    for p in partners:
+        console.print(f"{p.client_id}: {p.partner.name} — {p.settings.name}", highlight=False)
+    console.print("Partners and their clients are managed at /admin/partners.")
+
+
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema (and its reference data)."""
@@ -181,8 +207,10 @@ def serve(
         if not count:
             loaded = await _load_demo(settings, db, settings.demo_citizens, settings.demo_seed)
             console.print(f"Loaded {loaded} demo citizens.")
+        await _create_chip_keys(settings, db)  # idempotent: a card needs them
         await _print_demo_logins(settings, db)
         await _print_demo_citizens(settings, db)
+        await _print_demo_partners(settings, db)
 
     _run(prepare)
     settings = _settings()
@@ -378,6 +406,133 @@ def accounts_create(
     console.print(
         f"The initial password went by SMS to {account_service.mask_phone(to)} "
         "(queued in the outbox); it works once and must be changed at the first sign-in."
+    )
+
+
+async def _create_chip_keys(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
+    async with db.unit_of_work() as session:
+        return await chip_keys.create_keys(
+            session=session, cipher=settings.field_cipher(), actor=Principal.system("cli")
+        )
+
+
+def _print_chip_keys(title: str, rows: list[chip_keys.ChipKeyInfo]) -> None:
+    _print_table(
+        title,
+        ("kind", "key id", "serial", "subject", "valid until", "state"),
+        [
+            (
+                k.kind,
+                k.kid[:16],
+                k.serial[:16],
+                k.subject,
+                f"{k.not_after:%Y-%m-%d}",
+                "current" if k.retired_at is None else f"retired {k.retired_at:%Y-%m-%d}",
+            )
+            for k in rows
+        ],
+        "Private keys are stored encrypted and never shown.",
+    )
+
+
+@chip_keys_app.command("create")
+def chip_keys_create() -> None:
+    """Create the country signing CA and a Document Signer; nothing if they exist."""
+
+    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
+        await upgrade(db.engine)
+        return await _create_chip_keys(settings, db)
+
+    created = _run(work)
+    if not created:
+        console.print("The chip signing keys exist already: nothing was created.")
+        return
+    _print_chip_keys("Chip signing keys created", created)
+
+
+@chip_keys_app.command("rotate")
+def chip_keys_rotate(
+    ds: Annotated[bool, typer.Option("--ds", help="Replace the Document Signer.")] = False,
+    csca: Annotated[
+        bool, typer.Option("--csca", help="Replace the CSCA (and its Document Signer).")
+    ] = False,
+) -> None:
+    """Retire the current key for a new one; cards already signed stay verifiable."""
+    if ds == csca:
+        console.print("[red]Say which key to rotate: --ds or --csca.")
+        raise typer.Exit(2)
+
+    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
+        await upgrade(db.engine)
+        async with db.unit_of_work() as session:
+            cipher, actor = settings.field_cipher(), Principal.system("cli")
+            if ds:
+                return [await chip_keys.rotate_ds(session=session, cipher=cipher, actor=actor)]
+            return list(await chip_keys.rotate_csca(session=session, cipher=cipher, actor=actor))
+
+    try:
+        created = _run(work)
+    except Problem as problem:
+        _print_problem(problem)
+        raise typer.Exit(1) from problem
+    _print_chip_keys("New chip signing keys (the previous ones are retired)", created)
+
+
+@chip_keys_app.command("list")
+def chip_keys_list() -> None:
+    """List the chip signing keys, current and retired."""
+
+    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
+        await upgrade(db.engine)
+        async with db.unit_of_work() as session:
+            return await chip_keys.list_keys(session=session)
+
+    _print_chip_keys("Chip signing keys", _run(work))
+
+
+@oidc_keys_app.command("rotate")
+def oidc_keys_rotate() -> None:
+    """Retire the current signing key for a new one. The retired key stays in the JWKS
+    until the tokens it signed have expired; running servers switch within a minute."""
+
+    async def work(settings: Settings, db: Database) -> oidc_keys.Rotation:
+        await upgrade(db.engine)
+        async with db.unit_of_work() as session:
+            return await oidc_keys.rotate(
+                session=session, cipher=settings.field_cipher(), actor=Principal.system("cli")
+            )
+
+    done = _run(work)
+    console.print(f"[green]New signing key {done.new_kid}.")
+    for kid in done.retired_kids:
+        console.print(f"Retired {kid}: published until {done.published_until:%Y-%m-%d %H:%M} UTC.")
+
+
+@oidc_keys_app.command("list")
+def oidc_keys_list() -> None:
+    """List the signing keys: current, retired but still published, expired."""
+
+    async def work(settings: Settings, db: Database) -> list[oidc_keys.KeyInfo]:
+        await upgrade(db.engine)
+        async with db.unit_of_work() as session:
+            return await oidc_keys.list_keys(session)
+
+    rows = _run(work)
+    now = clock.now()
+    _print_table(
+        "OpenID provider signing keys",
+        ("kid", "alg", "created", "status", "published until"),
+        [
+            (
+                k.kid,
+                k.alg,
+                f"{k.created_at:%Y-%m-%d %H:%M}",
+                k.status(now),
+                f"{k.published_until:%Y-%m-%d %H:%M}" if k.published_until else "",
+            )
+            for k in rows
+        ],
+        "Times are UTC. Private keys are stored encrypted and never shown.",
     )
 
 

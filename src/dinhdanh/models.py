@@ -1,6 +1,11 @@
 """Every context's tables, imported in dependency order: the metadata Alembic compares."""
 
 from dinhdanh.accounts import models as account_models  # noqa: F401
+from dinhdanh.enrollment import (
+    application_models,  # noqa: F401
+    level1_models,  # noqa: F401
+)
+from dinhdanh.enrollment import models as enrollment_models  # noqa: F401
 from dinhdanh.oidc import models as oidc_models  # noqa: F401
 from dinhdanh.partners import models as partner_models  # noqa: F401
 from dinhdanh.platform import audit, idempotency, outbox  # noqa: F401

@@ -71,8 +71,22 @@ class Settings(BaseSettings):
     outbox_in_process: bool | None = None
     public_url: str = "http://127.0.0.1:8000"
 
+    # Card applications (enrollment): the legal time limit in working days (Mon–Fri less
+    # Vietnam's public holidays), counted from the day after the application is opened.
+    card_application_working_days: int = Field(default=7, ge=1, le=60)
+    # Level 1 in the app: the face matcher ("officer-queue": the commune's officers compare
+    # the selfie with the card photo), and the limits on starting a registration, per
+    # client address and per personal ID (nobody can flood a person's phone with codes).
+    face_matcher: Literal["officer-queue"] = "officer-queue"
+    level1_start_limit_ip: str = "20/hour"
+    level1_start_limit_id: str = "5/hour"
+
     # Population import.
     import_max_bytes: int = Field(default=2 * 1024**3)
+
+    # Partners: after a client secret is rotated, the previous one keeps working this long
+    # (the partner deploys the new secret without an outage).
+    client_secret_grace_hours: int = Field(default=24, ge=0, le=24 * 30)
 
     @model_validator(mode="after")
     def _resolve_demo(self) -> Settings:

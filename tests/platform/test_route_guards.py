@@ -54,6 +54,20 @@ PUBLIC = {
     ("POST", "/api/app/v1/password-reset/code"),
     ("POST", "/api/app/v1/password-reset/factor"),
     ("POST", "/api/app/v1/password-reset/password"),
+    # The applicant follows a card application by reference and personal ID (rate-limited).
+    ("GET", "/applications/status"),
+    ("POST", "/applications/status"),
+    # Level-1 registration: the person has no account yet; each later step checks the
+    # registration's token (the pages' cookie, the app's bearer token).
+    ("GET", "/register"),
+    ("POST", "/register"),
+    ("GET", "/register/phone"),
+    ("POST", "/register/phone"),
+    ("POST", "/register/phone/resend"),
+    ("GET", "/register/card"),
+    ("POST", "/register/card"),
+    ("GET", "/register/status"),
+    ("POST", "/api/app/v1/level1/registrations"),
 }
 DUMMY = {"id": "6f1c2b9e-0000-4000-8000-000000000000", "code": "CAX-00004"}
 

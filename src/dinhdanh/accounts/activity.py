@@ -11,6 +11,7 @@ see. Event data is never shown raw, so no full personal ID reaches the page.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -51,12 +52,35 @@ ACTION_LABELS: Final[dict[str, str]] = {
     "population.birth.recorded": N_("Birth registered"),
     "population.death.recorded": N_("Death recorded"),
     "population.household.head_changed": N_("Head of household changed"),
+    "oidc.signed_in": N_("Signed in to a connected service"),
+    "oidc.consent_granted": N_("You allowed a service to receive your data"),
+    "oidc.consent_revoked": N_("You withdrew a service's access to your data"),
+    "oidc.claims_released": N_("Your data was sent to a connected service"),
+    "oidc.tokens_revoked": N_("A connected service's access was ended"),
 }
 # Unknown actions (added by later features) still read sensibly, by their family.
 GENERIC_LABELS: Final[dict[str, str]] = {
     "account.": N_("Change to your account"),
     "population.": N_("Your registry record"),
+    "oidc.": N_("Connected services"),
 }
+# What a later context's event data means (the claims a service received, ...): that
+# context registers a writer at import, the way event handlers subscribe, since accounts
+# may not import it.
+DetailWriter = Callable[[dict[str, Any]], str]
+DETAIL_WRITERS: dict[str, DetailWriter] = {}
+
+
+def explains(action: str) -> Callable[[DetailWriter], DetailWriter]:
+    """Register the writer of an action's details (a decorator)."""
+
+    def register(writer: DetailWriter) -> DetailWriter:
+        DETAIL_WRITERS[action] = writer
+        return writer
+
+    return register
+
+
 OTHER_ACTIVITY: Final = N_("Other activity")
 
 # Who acted, as the holder reads it.
@@ -178,7 +202,9 @@ def _details(event: AuditEvent) -> str:
     data = event.data or {}
     action = event.action
     parts: list[str] = []
-    if action == "account.signed_in":
+    if action in DETAIL_WRITERS:
+        parts.append(DETAIL_WRITERS[action](data))
+    elif action == "account.signed_in":
         method = _label_of(_METHODS, data.get("method"))
         if method:
             parts.append(gettext(N_("with %(method)s"), method=method))

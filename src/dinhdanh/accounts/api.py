@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from dinhdanh.accounts import factors, last_step, locks, passwords, service, signin
@@ -32,14 +32,11 @@ from dinhdanh.platform import idempotency
 from dinhdanh.platform.crypto import token_digest
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.idempotency import IdempotencyKey
 from dinhdanh.platform.sessions import SessionData
 from dinhdanh.platform.web import Connection, Session, problem_response
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: sign-in and account"])
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="A unique value per operation; retries reuse it"),
-]
 
 
 def _step(outcome: Outcome) -> SignInStep:

@@ -16,10 +16,10 @@ from dinhdanh.accounts import (
     recovery_codes,
     service,
 )
-from dinhdanh.accounts.api import IdempotencyKey
 from dinhdanh.accounts.models import Passkey
 from dinhdanh.accounts.own_account import Own, new_codes, no_content
 from dinhdanh.accounts.web import CurrentCitizen, Tools
+from dinhdanh.platform.idempotency import IdempotencyKey
 from dinhdanh.platform.web import Session
 
 router = APIRouter(prefix="/api/app/v1/factors", tags=["app: second factors"])

@@ -11,9 +11,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from dinhdanh.accounts import activity, profile, service
-from dinhdanh.accounts.api import IdempotencyKey
 from dinhdanh.accounts.own_account import Own
 from dinhdanh.accounts.web import CurrentCitizen
+from dinhdanh.platform.idempotency import IdempotencyKey
 from dinhdanh.platform.web import Session
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: my data"])

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from dinhdanh.accounts import contact, passwords, recovery
-from dinhdanh.accounts.api import IdempotencyKey
 from dinhdanh.accounts.own_account import Own, no_content
 from dinhdanh.accounts.schemas import (
     CodeIn,
@@ -20,6 +19,7 @@ from dinhdanh.accounts.schemas import (
 )
 from dinhdanh.accounts.web import Tools
 from dinhdanh.platform.errors import NotFound
+from dinhdanh.platform.idempotency import IdempotencyKey
 from dinhdanh.platform.web import Session, client_ip
 
 router = APIRouter(prefix="/api/app/v1", tags=["app: security"])

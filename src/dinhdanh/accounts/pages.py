@@ -58,10 +58,14 @@ def _restart(request: Request, problem: Problem | None, next: str | None) -> Res
 
 
 @router.get("/login")
-async def login_form(request: Request, tools: Tools, next: str = "") -> Response:
-    """The citizen's sign-in page: personal ID and password, or a passkey."""
+async def login_form(
+    request: Request, tools: Tools, next: str = "", again: bool = False
+) -> Response:
+    """The citizen's sign-in page: personal ID and password, or a passkey. A signed-in
+    citizen goes on to `next`, unless `again` asks for a fresh sign-in (a service's
+    `prompt=login`): the current session then ends only when the new sign-in succeeds."""
     sid = request.state.cookies.get(CITIZEN_COOKIE)
-    data = await tools.web_sessions.get(sid, touch=False) if sid else None
+    data = await tools.web_sessions.get(sid, touch=False) if sid and not again else None
     if data is not None and data.extra.get("st") == signin.OK:
         return RedirectResponse(safe_next(next) or HOME, status_code=303)
     return _login_page(request, next=safe_next(next))

@@ -378,6 +378,8 @@ async def complete(
             "st": OK,
             "c": str(account.citizen_id),
             "lvl": account.level,
+            # The factors used: OpenID Connect reports them to services (`amr`).
+            "m": method,
             "ch": attempt.channel,
             "dev": attempt.device,
             "pl": place,

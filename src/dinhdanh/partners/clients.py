@@ -1,21 +1,27 @@
-"""A relying party as the OpenID provider sees it: one lean Core read per request (the
-token endpoint is a hot path), and the client-secret check."""
+"""A relying party as the OpenID provider sees it: one lean Core read, a short
+in-process cache of them for the back-channel endpoints (the token endpoint is a hot
+path), and the client-secret check."""
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 from sqlalchemy import bindparam, select
 
 from dinhdanh.partners.models import Partner, PartnerClient
 from dinhdanh.platform import clock
 from dinhdanh.platform.crypto import FieldCipher, constant_time_equals
-from dinhdanh.platform.db import Executor
+from dinhdanh.platform.db import Database, Executor
 
 SECRET_CONTEXT: Final = "partner.client_secret"  # noqa: S105  (a label, not a secret)
+# How long a process may use a relying party it read (RelyingParties): the longest a
+# suspension, a disabled client or a secret rotation takes to reach every process.
+CACHE_SECONDS: Final = 5.0
+_CACHE_SIZE: Final = 4096
 
 _clients = PartnerClient.__table__
 _partners = Partner.__table__
@@ -118,3 +124,53 @@ def secret_matches(cipher: FieldCipher, client: RelyingParty, secret: str) -> bo
         and client.previous_secret_expires_at > clock.now()
         and constant_time_equals(given, client.previous_secret_digest)
     )
+
+
+class RelyingParties:
+    """The relying parties as the client-authenticating endpoints (token, revocation,
+    introspection) see them: each read from the database at most once every
+    CACHE_SECONDS (5 s) in a process, so the token endpoint mostly needs no database
+    connection to know its caller.
+
+    A suspension, a disabled client or a secret rotation therefore takes effect within
+    5 s on every process, and at once in the process that made it: the partners service
+    calls `forget_cached_clients()` on every change to a partner or a client. Unknown
+    client ids are not remembered. One instance per app (`app.state.relying_parties`)."""
+
+    # Bumped by forget_cached_clients(): an entry read under an older generation is stale.
+    _generation: ClassVar[int] = 0
+
+    def __init__(self, db: Database, seconds: float = CACHE_SECONDS) -> None:
+        self._db = db
+        self._seconds = seconds
+        self._entries: dict[str, tuple[RelyingParty, float, int]] = {}
+
+    @classmethod
+    def forget_all(cls) -> None:
+        """Every instance in this process drops what it holds."""
+        cls._generation += 1
+
+    async def get(self, client_id: str) -> RelyingParty | None:
+        """The client with this id (whatever its status), at most CACHE_SECONDS old."""
+        now = time.monotonic()
+        entry = self._entries.get(client_id)
+        if entry is not None and entry[1] > now and entry[2] == RelyingParties._generation:
+            return entry[0]
+        # Taken before the read: a change made while it runs makes this entry stale.
+        generation = RelyingParties._generation
+        async with self._db.autocommit() as conn:
+            client = await load_client(conn, client_id)
+        if client is None:
+            self._entries.pop(client_id, None)
+            return None
+        if len(self._entries) >= _CACHE_SIZE:
+            self._entries.clear()
+        self._entries[client_id] = (client, now + self._seconds, generation)
+        return client
+
+
+def forget_cached_clients() -> None:
+    """Make every process cache of relying parties (RelyingParties) read them afresh: call
+    on each change to a partner's status or a client (other processes follow within
+    CACHE_SECONDS)."""
+    RelyingParties.forget_all()

@@ -42,7 +42,8 @@ class Scope:
 class Principal:
     """The caller of an operation: a staff member, a citizen, or the system itself."""
 
-    kind: Literal["staff", "citizen", "system", "anonymous"]
+    # service: a partner's client acting through the OpenID provider (it asked for data).
+    kind: Literal["staff", "citizen", "system", "anonymous", "service"]
     id: str | None = None
     name: str = ""
     roles: frozenset[str] = field(default_factory=frozenset)

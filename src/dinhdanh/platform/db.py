@@ -140,6 +140,8 @@ class Database:
             )
         else:
             self.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        # The same pool, its connections handed out without a transaction (see autocommit).
+        self._autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -160,6 +162,19 @@ class Database:
                 yield self._bind
             return
         async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A Core connection outside any transaction, for a hot path that runs one
+        statement (or several that need not be atomic together): on PostgreSQL each
+        statement commits on its own, sparing the BEGIN and COMMIT round trips. SQLite,
+        and the tests' outer transaction, get an ordinary unit (`connection()`)."""
+        if self._bind is not None or self.dialect != "postgresql":
+            async with self.connection() as conn:
+                yield conn
+            return
+        async with self._autocommit_engine.connect() as conn:
             yield conn
 
     async def dispose(self) -> None:

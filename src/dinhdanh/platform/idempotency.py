@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import orjson
-from fastapi import Request
+from fastapi import Header, Request
 from fastapi.responses import Response
 from sqlalchemy import String, Text, delete
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,12 @@ from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.db import Base, UTCDateTime
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.i18n import N_
+
+# The request header routes take (`key: IdempotencyKey = None`).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="A unique value per operation; retries reuse it"),
+]
 
 HEADER: Final = "idempotency-key"
 KEEP: Final = dt.timedelta(hours=24)

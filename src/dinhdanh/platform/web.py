@@ -52,6 +52,11 @@ CSP = (
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
 
+# The largest form body read to find its CSRF field: one biometric image and its fields
+# (enrollment uploads one image of at most 5 MiB per request); larger ones are refused by
+# their Content-Length before a byte of them is read.
+MAX_FORM_BYTES = 6 * 1024 * 1024
+
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 REQUESTS = Counter("dinhdanh_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("dinhdanh_http_request_seconds", "HTTP request latency", ["route"])
@@ -74,6 +79,13 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
         if name == wanted:
             return value.decode("latin-1")
     return None
+
+
+def _exempt(scope: Scope) -> bool:
+    """True on a CSRF-exempt path (`app.state.csrf_exempt`): an API client's call, whose
+    answers need no CSRF cookie unless they are a page (a page's forms post back with it)."""
+    state = getattr(scope.get("app"), "state", None)
+    return scope["path"].startswith(getattr(state, "csrf_exempt", ()))
 
 
 class PlatformMiddleware:
@@ -114,7 +126,7 @@ class PlatformMiddleware:
                 content_type = dict(headers).get(b"content-type", b"")
                 if content_type.startswith(b"text/html"):
                     headers.append((b"content-security-policy", CSP.encode()))
-                if new_csrf:
+                if new_csrf and (content_type.startswith(b"text/html") or not _exempt(scope)):
                     cookie = (
                         f"{CSRF_COOKIE}={new_csrf}; Path=/; HttpOnly; SameSite=Lax{self.secure}"
                     )
@@ -245,6 +257,7 @@ async def verify_csrf(request: Request) -> None:
     if sent is None:
         ctype = request.headers.get("content-type", "")
         if ctype.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            refuse_large_body(request, MAX_FORM_BYTES)
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
@@ -254,6 +267,24 @@ async def verify_csrf(request: Request) -> None:
             "The form has expired or was not sent from this site. Reload the page and try again.",
             type="csrf-failed",
         )
+
+
+def body_too_large(limit: int) -> Problem:
+    """The 413 problem of a body or file over `limit` bytes."""
+    return Problem(
+        N_("The upload is too large: at most %(mb)s MB."),
+        status=413,
+        type="too-large",
+        title=N_("The upload is too large."),
+        mb=max(1, limit // (1024 * 1024)),
+    )
+
+
+def refuse_large_body(request: Request, limit: int) -> None:
+    """413 when the request announces a body over `limit` bytes: refused before reading it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise body_too_large(limit)
 
 
 def safe_next(value: str | None) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Request
@@ -74,6 +75,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "card_revoked": N_("ID card revoked"),
         "card_seized": N_("ID card seized"),
         "card_restored": N_("Seized ID card handed back"),
+        "card_issued": N_("ID card issued"),
+        "data_updated": N_("Data corrected"),
     },
 }
 DONE: Final[dict[str, str]] = {
@@ -90,6 +93,29 @@ DONE: Final[dict[str, str]] = {
 def _label(kind: str, value: str | None) -> str:
     """The translated label of a coded value (the value itself when unknown)."""
     return i18n.label(LABELS[kind], value)
+
+
+@dataclass(frozen=True)
+class RecordSection:
+    """A section another context adds to the record page: its template, included after the
+    ID cards with `section.data` in reach."""
+
+    template: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+SectionMaker = Callable[
+    [AsyncSession, Principal, service.CitizenRecord], Awaitable[RecordSection | None]
+]
+_sections: list[SectionMaker] = []
+
+
+def record_section(maker: SectionMaker) -> SectionMaker:
+    """Register a maker of a record-page section (a context above the registry, such as
+    enrollment's card, calls this at import: the registry never imports it)."""
+    if maker not in _sections:
+        _sections.append(maker)
+    return maker
 
 
 async def _form(request: Request, shape: type[BaseModel]) -> dict[str, str]:
@@ -147,11 +173,13 @@ async def _record_page(
 ) -> Response:
     record = await service.get_record(session=session, principal=principal, citizen_id=citizen_id)
     done = DONE.get(request.query_params.get("done", ""))
+    sections = [made for maker in _sections if (made := await maker(session, principal, record))]
     return render_form(
         request,
         "population/record.html",
         problem,
         record=record,
+        sections=sections,
         label=_label,
         done=gettext(done) if done else None,
         form_name=form_name,

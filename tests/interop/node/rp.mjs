@@ -96,7 +96,7 @@ async function main() {
         await client.refreshTokenGrant(config, token)
         outcome[name] = 'accepted'
       } catch (error) {
-        outcome[name] = error.error || error.code || String(error)
+        outcome[name] = await oauthError(error)
       }
     }
     print(outcome)
@@ -111,7 +111,27 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  print({ error: error.error || error.code || error.name, message: String(error.message || error) })
+// The OAuth error code: parsed from the body by the library, or (a 401 answered with a
+// WWW-Authenticate challenge, which the library raises before reading the body) from the
+// challenge's parameters or the response body itself.
+async function oauthError(error) {
+  if (error.error) return error.error
+  const challenged = Array.isArray(error.cause) && error.cause[0]?.parameters?.error
+  if (challenged) return challenged
+  if (error.response) {
+    try {
+      const body = await error.response.clone().json()
+      if (body.error) return body.error
+    } catch {}
+  }
+  return error.code || error.name
+}
+
+main().catch(async (error) => {
+  print({
+    error: await oauthError(error),
+    message: String(error.message || error),
+    claim: error.cause?.claim ?? error.cause?.cause?.claim,
+  })
   process.exit(1)
 })

@@ -1,0 +1,1 @@
+"""Enrollment: card applications, account registration, and the card they produce."""

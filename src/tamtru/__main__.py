@@ -1,0 +1,5 @@
+"""`python -m tamtru`: the same as the `tamtru` command."""
+
+from tamtru.cli import main
+
+main()

@@ -1,0 +1,43 @@
+"""Enrollment fixtures: the field cipher, a clock the test moves, officers of the office
+and the chip signing keys."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from dinhdanh.platform import clock
+from dinhdanh.platform.clock import FrozenClock, SystemClock
+from dinhdanh.platform.crypto import FieldCipher
+from tests.enrollment.office import chip_keys, officer_factory
+
+
+@pytest.fixture
+def cipher(settings) -> FieldCipher:
+    """The cipher the app and the CLI use for the private keys."""
+    return settings.field_cipher()
+
+
+@pytest.fixture
+def frozen() -> Iterator[FrozenClock]:
+    """A stopped clock at 1 March 2026, 08:00 UTC, moved by the test."""
+    moving = FrozenClock(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
+    clock.set_clock(moving)
+    yield moving
+    clock.set_clock(SystemClock())
+
+
+@pytest.fixture
+async def officers(app):
+    """Open officers' clients of the home commune (or another unit): `await officers()`."""
+    async with contextlib.AsyncExitStack() as stack:
+        yield officer_factory(app, stack)
+
+
+@pytest.fixture
+async def signing(db, cipher) -> None:
+    """The chip signing keys exist (an approval signs the card's SOD)."""
+    await chip_keys(db, cipher)
