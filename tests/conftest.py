@@ -7,6 +7,7 @@ are set (CI sets them); otherwise SQLite in a temporary directory and the in-pro
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import AsyncIterator
 
 import httpx
@@ -93,3 +94,26 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:
         await c.get("/healthz")
         c.headers["X-CSRF-Token"] = c.cookies.get("dd_csrf", "")
         yield c
+
+
+@pytest.fixture
+async def live_db(tmp_path) -> AsyncIterator[Database]:
+    """A migrated database whose units of work really commit and overlap: a schema of its
+    own on PostgreSQL (dropped afterwards), a file of its own on SQLite."""
+    if TEST_DB_URL:
+        schema = f"live_{secrets.token_hex(4)}"
+        admin = make_engine(TEST_DB_URL)
+        async with admin.begin() as conn:
+            await conn.execute(text(f"CREATE SCHEMA {schema}"))
+        engine = make_engine(TEST_DB_URL, connect_args={"server_settings": {"search_path": schema}})
+    else:
+        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'race.db'}")
+    await upgrade(engine)
+    try:
+        yield Database(engine)
+    finally:
+        await engine.dispose()
+        if TEST_DB_URL:
+            async with admin.begin() as conn:
+                await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            await admin.dispose()

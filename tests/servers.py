@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -12,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -69,20 +71,51 @@ def serving(
             stderr=subprocess.STDOUT,
             env=env,
         )
-    deadline = time.monotonic() + 180
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)  # readiness polling of a child process, not a race cover-up
+        wait_until_ready(proc, f"http://127.0.0.1:{port}/readyz", log, timeout=180)
         yield Server(f"http://{host}:{port}", data_dir, log)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def wait_until_ready(
+    proc: subprocess.Popen[bytes], url: str, log: Path, *, timeout: float = 60
+) -> None:
+    """Poll `url` until it answers 200; fail the test with the log's tail if the child
+    process exits or `timeout` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"{proc.args} exited: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"{proc.args} did not start: {log.read_text()[-2000:]}")
+        time.sleep(0.2)  # readiness polling of a child process, not a race cover-up
+
+
+def with_tests_on_path(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the repository on PYTHONPATH (a child script imports tests.factories)."""
+    paths = [str(ROOT), env.get("PYTHONPATH") or os.environ.get("PYTHONPATH")]
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
+
+
+def run_script(script: str, env: dict[str, str], *args: str) -> Any:
+    """Run a Python `script` in a child process (its own event loop and engine) with the
+    repository on its path; the JSON its last output line prints."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=ROOT,
+        env=with_tests_on_path(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"the preparation script failed: {done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

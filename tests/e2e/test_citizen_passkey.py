@@ -8,11 +8,7 @@ own SQLite file."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -24,7 +20,7 @@ from playwright.async_api import Browser, CDPSession, Page, expect
 
 from tests.e2e.conftest import browsing, need_chromium
 from tests.factories.accounts import PASSWORD
-from tests.servers import ROOT, free_port, server_env, serving
+from tests.servers import free_port, run_script, server_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -86,20 +82,8 @@ def passkey_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Passkey
         DINHDANH_PUBLIC_URL=url,
         DINHDANH_DEMO="false",
         DINHDANH_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
-    prepared = subprocess.run(
-        [sys.executable, "-c", PREPARE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if prepared.returncode != 0:
-        pytest.fail(f"preparing the citizens failed: {prepared.stderr[-2000:]}")
-    citizens = json.loads(prepared.stdout.strip().splitlines()[-1])
+    citizens = run_script(PREPARE, env)
     with serving(data_dir, env, port=port, host="localhost") as running:
         yield PasskeyServer(running.url, citizens, running.log)
 

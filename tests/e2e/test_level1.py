@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.enrollment.helpers import tiny_png
-from tests.servers import ROOT, Server, server_env
+from tests.servers import Server, run_script, server_env
 
 pytestmark = pytest.mark.e2e
 
@@ -98,21 +94,8 @@ def _residents(server: Server, count: int) -> list[str]:
 
 
 def _make_chips(server: Server, out: Path, pids: list[str]) -> dict[str, Path]:
-    env = server_env(
-        server.data_dir,
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", MAKE_CHIPS, str(out), *pids],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return {pid: Path(p) for pid, p in json.loads(done.stdout.strip().splitlines()[-1]).items()}
+    made = run_script(MAKE_CHIPS, server_env(server.data_dir), str(out), *pids)
+    return {pid: Path(p) for pid, p in made.items()}
 
 
 async def _sms_code(server: Server, phone: str) -> str:

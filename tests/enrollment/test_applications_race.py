@@ -6,44 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
-from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from dinhdanh.accounts.models import Account
 from dinhdanh.app import create_app
 from dinhdanh.enrollment.application_models import CardChip
-from dinhdanh.migrations.runner import upgrade
-from dinhdanh.platform.db import Database, make_engine
 from dinhdanh.population.models import IdCard
-from tests.conftest import TEST_DB_URL
 from tests.enrollment.office import chip_keys, officer_factory, submitted
 from tests.factories.population import make_card, make_citizen
-
-
-@pytest.fixture
-async def live_db(tmp_path) -> AsyncIterator[Database]:
-    """A migrated database whose units of work really commit and overlap: a schema of its
-    own on PostgreSQL (dropped afterwards), a file of its own on SQLite."""
-    if TEST_DB_URL:
-        schema = f"enrollment_race_{secrets.token_hex(4)}"
-        admin = make_engine(TEST_DB_URL)
-        async with admin.begin() as conn:
-            await conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine = make_engine(TEST_DB_URL, connect_args={"server_settings": {"search_path": schema}})
-    else:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'race.db'}")
-    await upgrade(engine)
-    try:
-        yield Database(engine)
-    finally:
-        await engine.dispose()
-        if TEST_DB_URL:
-            async with admin.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            await admin.dispose()
 
 
 @pytest.mark.slow

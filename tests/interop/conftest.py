@@ -15,7 +15,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.servers import ROOT, Server, free_port, server_env, serving
+from tests.servers import ROOT, Server, free_port, run_script, server_env, serving, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -176,20 +175,8 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         DINHDANH_PUBLIC_URL=f"http://127.0.0.1:{port}",
         DINHDANH_DEMO="false",
         DINHDANH_LOG_LEVEL="WARNING",
-        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     )
-    prepared = subprocess.run(
-        [sys.executable, "-c", PREPARE, json.dumps(clients)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    if prepared.returncode != 0:
-        pytest.fail(f"preparing the provider failed: {prepared.stderr[-3000:]}")
-    people = json.loads(prepared.stdout.strip().splitlines()[-1])
+    people = run_script(PREPARE, env, json.dumps(clients))
     with serving(data_dir, env, port=port) as running:
         yield Provider(running, {c["client_id"]: c for c in clients}, people, tamtru_port)
 
@@ -307,18 +294,7 @@ def tamtru(provider: Provider, tmp_path_factory: pytest.TempPathFactory) -> Iter
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"tamtru exited: {log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"tamtru did not start: {log.read_text()[-2000:]}")
-            time.sleep(0.2)  # readiness polling of a child process, not a race cover-up
+        wait_until_ready(proc, f"{url}/healthz", log)
         yield url
     finally:
         proc.terminate()

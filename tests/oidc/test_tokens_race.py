@@ -6,44 +6,18 @@ presented twice at once."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from dinhdanh.app import create_app
-from dinhdanh.migrations.runner import upgrade
 from dinhdanh.oidc.models import RefreshToken
-from dinhdanh.platform.db import Database, make_engine
-from tests.conftest import TEST_DB_URL
+from dinhdanh.platform.db import Database
 from tests.factories.accounts import create_holder
 from tests.factories.partners import create_relying_party
 from tests.oidc.conftest import basic, issue_test_code, new_verifier, redeem, sign_in_tokens
-
-
-@pytest.fixture
-async def live_db(tmp_path) -> AsyncIterator[Database]:
-    """A migrated database whose units of work really commit and overlap: a schema of its
-    own on PostgreSQL (dropped afterwards), a file of its own on SQLite."""
-    if TEST_DB_URL:
-        schema = f"oidc_race_{secrets.token_hex(4)}"
-        admin = make_engine(TEST_DB_URL)
-        async with admin.begin() as conn:
-            await conn.execute(text(f"CREATE SCHEMA {schema}"))
-        engine = make_engine(TEST_DB_URL, connect_args={"server_settings": {"search_path": schema}})
-    else:
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'race.db'}")
-    await upgrade(engine)
-    try:
-        yield Database(engine)
-    finally:
-        await engine.dispose()
-        if TEST_DB_URL:
-            async with admin.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            await admin.dispose()
 
 
 @pytest.fixture

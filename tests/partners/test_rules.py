@@ -1,4 +1,4 @@
-"""The client rules on their own: the registry's scope catalogue is the provider's,
+"""The client rules on their own: the scope catalogue is complete,
 redirect URIs are exact, key sets hold only public signing keys."""
 
 from __future__ import annotations
@@ -8,16 +8,16 @@ import json
 import pytest
 
 from dinhdanh.oidc import claims
-from dinhdanh.partners import client_rules
 from dinhdanh.partners.client_rules import check_jwks, redirect_uri_error
+from dinhdanh.partners.scopes import SCOPE_CLAIMS
 from tests.partners.support import private_jwk, public_jwk
 
 
-def test_the_registry_accepts_exactly_the_providers_scopes_and_claims():
-    # partners cannot import the provider (it sits above them): the copy must not drift.
-    assert client_rules.SCOPE_CLAIMS == claims.SCOPES
-    for scopes in (["openid"], ["profile", "residence"], list(claims.SCOPES)):
-        assert client_rules.claims_of(scopes) == claims.claims_of(scopes)
+def test_every_scope_and_claim_of_the_catalogue_has_its_consent_page_label():
+    # The registry's catalogue is what the provider offers: each piece must be explainable.
+    assert set(claims.SCOPE_LABELS) == set(SCOPE_CLAIMS)
+    assert set(claims.CLAIM_LABELS) == {c for group in SCOPE_CLAIMS.values() for c in group}
+    assert claims.claims_of(["profile", "openid"]) == ["sub", *SCOPE_CLAIMS["profile"]]
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -31,13 +31,10 @@ from dinhdanh.enrollment.level1_web import (
 from dinhdanh.platform import idempotency
 from dinhdanh.platform.errors import Problem, Unauthorized
 from dinhdanh.platform.i18n import N_
+from dinhdanh.platform.idempotency import IdempotencyKey
 from dinhdanh.platform.web import Session, problem_json, refuse_large_body
 
 router = APIRouter(prefix="/api/app/v1/level1", tags=["app: level-1 registration"])
-IdempotencyKey = Annotated[
-    str | None,
-    Header(alias="Idempotency-Key", description="A unique value per operation; retries reuse it"),
-]
 
 
 class StartIn(BaseModel):

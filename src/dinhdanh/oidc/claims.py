@@ -15,6 +15,7 @@ from typing import Any, Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.service import account_of_citizen
+from dinhdanh.partners.scopes import SCOPE_CLAIMS, claims_of  # noqa: F401  (the provider's name for it)
 from dinhdanh.platform import i18n
 from dinhdanh.platform.i18n import N_
 from dinhdanh.population.service import CitizenRecord, Place, record_for_release
@@ -25,34 +26,8 @@ PREFIX: Final = "dinhdanh_"
 ACR_BY_LEVEL: Final[dict[int, str]] = {1: "urn:dinhdanh:loa:1", 2: "urn:dinhdanh:loa:2"}
 LEVEL_BY_ACR: Final[dict[str, int]] = {v: k for k, v in ACR_BY_LEVEL.items()}
 
-# Scope → the claims it groups, in the order the consent page lists them.
-SCOPES: Final[dict[str, tuple[str, ...]]] = {
-    "openid": ("sub",),
-    "profile": ("name", "family_name", "middle_name", "given_name", "birthdate", "gender"),
-    "address": ("address",),
-    "phone": ("phone_number", "phone_number_verified"),
-    "email": ("email",),
-    "identity": (
-        "dinhdanh_personal_id",
-        "dinhdanh_legacy_id",
-        "dinhdanh_card_number",
-        "dinhdanh_card_expiry",
-    ),
-    "origin": (
-        "dinhdanh_nationality",
-        "dinhdanh_ethnicity",
-        "dinhdanh_religion",
-        "dinhdanh_place_of_birth",
-        "dinhdanh_place_of_origin",
-    ),
-    "residence": (
-        "dinhdanh_permanent_residence",
-        "dinhdanh_temporary_residence",
-        "dinhdanh_current_residence",
-    ),
-    # For household services (the paper household book is void since 2023).
-    "household": ("dinhdanh_household",),
-}
+# Scope → the claims it groups (the partner registry's catalogue).
+SCOPES: Final = SCOPE_CLAIMS
 # Claims that come with another and are never asked about on their own.
 COMPANIONS: Final[dict[str, str]] = {"phone_number_verified": "phone_number"}
 ALL_CLAIMS: Final[tuple[str, ...]] = tuple(c for group in SCOPES.values() for c in group)
@@ -105,12 +80,6 @@ def scope_label(scope: str) -> str:
 def claim_label(claim: str) -> str:
     """A claim's name in the reader's language."""
     return i18n.label(CLAIM_LABELS, claim)
-
-
-def claims_of(scopes: Iterable[str]) -> list[str]:
-    """The claims the scopes group, in catalogue order, without duplicates."""
-    wanted = set(scopes)
-    return [c for s, group in SCOPES.items() if s in wanted for c in group]
 
 
 def with_companions(claims: Iterable[str]) -> set[str]:

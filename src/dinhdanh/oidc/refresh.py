@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
+import orjson
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from dinhdanh.oidc.grants import audit_revocation, revoke_family
@@ -29,7 +30,7 @@ from dinhdanh.oidc.release import client_principal
 from dinhdanh.partners.clients import RelyingParty
 from dinhdanh.platform import clock
 from dinhdanh.platform.crypto import random_token, token_digest
-from dinhdanh.platform.db import Database, Executor, UTCDateTime
+from dinhdanh.platform.db import Database, DriverStatement, Executor, UTCDateTime
 from dinhdanh.platform.kv import KeyValue
 
 _rts = RefreshToken.__table__
@@ -64,7 +65,7 @@ _STATE: Final = select(
 _INSERT: Final = insert(_rts)
 # PostgreSQL: spend and replace in one statement; the INSERT copies the spent row's grant.
 _SPENT: Final = _USE.cte("spent")
-_ROTATE: Final = (
+_ROTATE: Final = DriverStatement(
     insert(_rts)
     .from_select(
         ["token_digest", "created_at", *(c.name for c in _GRANT_COLUMNS)],
@@ -150,16 +151,22 @@ async def issue(executor: Executor, grant: RefreshGrant) -> str:
     return token
 
 
+def _names(value: Any) -> tuple[str, ...]:
+    """A JSON list column: decoded by SQLAlchemy or the driver's codec (text otherwise)."""
+    return tuple(orjson.loads(value) if isinstance(value, str) else value or ())
+
+
 def _grant_of(row: Any) -> RefreshGrant:
-    m = row._mapping
+    """From a row of SQLAlchemy (its mapping) or of the driver (a record, a mapping)."""
+    m = getattr(row, "_mapping", row)
     return RefreshGrant(
         family_id=m["family_id"],
         client_id=m["client_id"],
         citizen_id=m["citizen_id"],
-        scopes=tuple(m["scopes"] or ()),
-        claims=tuple(m["claims"] or ()),
+        scopes=_names(m["scopes"]),
+        claims=_names(m["claims"]),
         level=m["level"],
-        amr=tuple(m["amr"] or ()),
+        amr=_names(m["amr"]),
         auth_time=m["auth_time"],
         sid=m["sid"],
         expires_at=m["expires_at"],
@@ -182,8 +189,8 @@ async def rotate(db: Database, kv: KeyValue, *, token: str, client: RelyingParty
         "new_digest": token_digest(new_token),
     }
     if db.dialect == "postgresql":
-        async with db.autocommit() as conn:
-            row = (await conn.execute(_ROTATE, params)).first()
+        async with db.driver() as conn:
+            row = await conn.fetchrow(*_ROTATE.args(db.engine.dialect, params))
     else:
         async with db.connection() as conn:
             row = (await conn.execute(_USE, params)).first()

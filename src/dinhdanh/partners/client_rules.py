@@ -14,39 +14,11 @@ import orjson
 from joserfc.jwk import JWKRegistry
 
 from dinhdanh.partners.models import CLIENT_AUTH_METHODS, GRANT_TYPES
+from dinhdanh.partners.scopes import SCOPE_CLAIMS, claims_of
 from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.text import clean_line, clean_text
 
-# The scopes a client may be given and the claims each groups. It MUST equal
-# `dinhdanh.oidc.claims.SCOPES` (the provider's catalogue); partners sit below the provider
-# and cannot import it, so a test holds the two together.
-SCOPE_CLAIMS: Final[dict[str, tuple[str, ...]]] = {
-    "openid": ("sub",),
-    "profile": ("name", "family_name", "middle_name", "given_name", "birthdate", "gender"),
-    "address": ("address",),
-    "phone": ("phone_number", "phone_number_verified"),
-    "email": ("email",),
-    "identity": (
-        "dinhdanh_personal_id",
-        "dinhdanh_legacy_id",
-        "dinhdanh_card_number",
-        "dinhdanh_card_expiry",
-    ),
-    "origin": (
-        "dinhdanh_nationality",
-        "dinhdanh_ethnicity",
-        "dinhdanh_religion",
-        "dinhdanh_place_of_birth",
-        "dinhdanh_place_of_origin",
-    ),
-    "residence": (
-        "dinhdanh_permanent_residence",
-        "dinhdanh_temporary_residence",
-        "dinhdanh_current_residence",
-    ),
-    "household": ("dinhdanh_household",),
-}
 LOOPBACK_HOSTS: Final = ("localhost", "127.0.0.1")
 MAX_URIS: Final = 10
 MAX_URI_LENGTH: Final = 500
@@ -60,12 +32,6 @@ SIGNING_ALGS: Final = {"EC": {"ES256"}, "RSA": {"RS256", "PS256"}}
 _WRONG_KIND: Final = N_(
     "Key %(kid)s: only EC P-256 and RSA keys of 2048 bits or more are accepted."
 )
-
-
-def claims_of(scopes: Iterable[str]) -> list[str]:
-    """The claims the scopes group, in catalogue order."""
-    wanted = set(scopes)
-    return [c for s, group in SCOPE_CLAIMS.items() if s in wanted for c in group]
 
 
 @dataclass

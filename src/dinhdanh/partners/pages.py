@@ -11,13 +11,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from dinhdanh.partners import relying_parties, service
-from dinhdanh.partners.client_rules import SCOPE_CLAIMS
 from dinhdanh.partners.models import (
     CLIENT_AUTH_METHODS,
     GRANT_TYPES,
     PARTNER_KINDS,
     PARTNER_STATUSES,
 )
+from dinhdanh.partners.scopes import SCOPE_CLAIMS
 from dinhdanh.partners.usage import USAGE_KINDS, usage
 from dinhdanh.platform import web
 from dinhdanh.platform.auth import Principal

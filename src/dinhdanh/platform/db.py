@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import BigInteger, DateTime, Executable, Integer, MetaData, event
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -126,6 +127,30 @@ async def core_connection(executor: Executor) -> AsyncConnection:
     return executor if isinstance(executor, AsyncConnection) else await executor.connection()
 
 
+class DriverStatement:
+    """A Core statement compiled once for PostgreSQL's driver (asyncpg), to run on the
+    connection `Database.driver()` gives: a hot path's one statement without SQLAlchemy's
+    execution layer (its cursor and result machinery cost more than the database's own
+    work for a point statement). The SQL still comes from the tables' definitions.
+
+    Parameters go to the driver as given, without the column types' bind processing:
+    strings, numbers, UUIDs, timezone-aware datetimes. Rows are asyncpg records: JSON
+    columns decoded (by the codec SQLAlchemy registers on its connections), UUIDs as
+    asyncpg's `uuid.UUID` subclass, timestamps aware in UTC."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: tuple[str, tuple[str, ...]] | None = None
+
+    def args(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The SQL and its positional parameters, for `fetchrow(*args)`."""
+        if self._compiled is None:
+            compiled = self.statement.compile(dialect=dialect)
+            self._compiled = (compiled.string, tuple(compiled.positiontup or ()))
+        sql, names = self._compiled
+        return (sql, *(params[name] for name in names))
+
+
 class Database:
     """Owns the engine and hands out units of work (one transaction each)."""
 
@@ -176,6 +201,22 @@ class Database:
             return
         async with self._autocommit_engine.connect() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def driver(self) -> AsyncIterator[Any]:
+        """PostgreSQL only: the driver's (asyncpg's) own connection, taken from the pool
+        outside any transaction (each statement commits on its own), for a
+        `DriverStatement`. In the tests' outer transaction: the bound connection's, in a
+        savepoint."""
+        if self.dialect != "postgresql":
+            raise RuntimeError("Database.driver() is for PostgreSQL")
+        if self._bind is not None:
+            async with self._bind.begin_nested():
+                yield (await self._bind.get_raw_connection()).driver_connection
+            return
+        # Nothing runs through SQLAlchemy on it, so it never begins a transaction.
+        async with self.engine.connect() as conn:
+            yield (await conn.get_raw_connection()).driver_connection
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
