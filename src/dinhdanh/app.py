@@ -31,6 +31,8 @@ from dinhdanh.accounts import pages as account_pages
 from dinhdanh.accounts import web as account_web
 from dinhdanh.accounts.service import make_tools
 from dinhdanh.enrollment import (
+    campaign_api,
+    campaign_pages,
     capture_pages,
     card_pages,
     face_queue_pages,
@@ -196,6 +198,8 @@ def create_app(
     app.include_router(capture_pages.router)
     app.include_router(card_pages.router)
     app.include_router(enrollment_api.router)
+    app.include_router(campaign_pages.router)
+    app.include_router(campaign_api.router)
     app.include_router(partner_pages.router)
     app.include_router(partner_client_pages.router)
     app.include_router(partner_api.router)

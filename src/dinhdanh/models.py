@@ -3,6 +3,7 @@
 from dinhdanh.accounts import models as account_models  # noqa: F401
 from dinhdanh.enrollment import (
     application_models,  # noqa: F401
+    campaign_models,  # noqa: F401
     level1_models,  # noqa: F401
 )
 from dinhdanh.enrollment import models as enrollment_models  # noqa: F401

@@ -73,8 +73,9 @@ async def callback(request: Request) -> Response:
     settings: Settings = request.app.state.settings
     provider: StarletteOAuth2App = request.app.state.provider
     issuer = settings.issuer.rstrip("/")
-    sent_by = request.query_params.get("iss")
-    if sent_by is not None and sent_by != issuer:  # RFC 9207: an answer from another issuer
+    # RFC 9207: the provider says (in its discovery document) that it always names itself;
+    # an answer without `iss`, or from another issuer, is not its answer.
+    if request.query_params.get("iss") != issuer:
         return problem_page(request, PROBLEMS["unverified"])
     # Authlib checks the signature, nonce, expiry and at_hash; the issuer and the audience
     # only when told (OIDC Core §3.1.3.7, steps 2 and 3).

@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> None:
         f"client {settings.client_id}  ·  data in {settings.data_dir}",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    # No access log: the callback's query carries the authorization code.
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
 
 
 if __name__ == "__main__":

@@ -2,21 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from dinhdanh.accounts.models import Account
-from dinhdanh.platform.audit import AuditEvent
 from tests.factories.accounts import PASSCODE, PASSWORD, create_holder, sign_in_web
-
-
-async def _actions(db, citizen_id) -> list[str]:
-    async with db.unit_of_work() as session:
-        rows = await session.scalars(
-            select(AuditEvent.action)
-            .where(AuditEvent.citizen_id == citizen_id)
-            .order_by(AuditEvent.id)
-        )
-        return list(rows)
+from tests.factories.audit import actions as audit_actions
 
 
 async def test_initial_password_leads_to_forced_change_then_home(client, db, app):
@@ -49,7 +37,7 @@ async def test_initial_password_leads_to_forced_change_then_home(client, db, app
     async with db.unit_of_work() as session:
         account = await session.get(Account, holder.account_id)
         assert account.status == "active"
-    actions = await _actions(db, holder.citizen_id)
+    actions = await audit_actions(db, holder.citizen_id)
     assert actions[:3] == ["account.created", "account.initial_password_sent", "account.activated"]
     assert actions.count("account.signed_in") == 2
 

@@ -4,32 +4,12 @@ screen; bad input is named and nothing is written."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
-import pytest
-from typer.testing import CliRunner
-
-from dinhdanh.cli import app
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    for key in ("DINHDANH_DATABASE_URL", "DINHDANH_REDIS_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DINHDANH_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
-
-
-def _db(env):
-    return sqlite3.connect(env / "var" / "dinhdanh.db")
+from tests.factories.cli import run, sqlite
 
 
 def _living_citizen(env) -> str:
-    with _db(env) as conn:
+    with sqlite(env) as conn:
         return conn.execute(
             "SELECT personal_id FROM citizens WHERE status = 'living' ORDER BY personal_id LIMIT 1"
         ).fetchone()[0]
@@ -45,7 +25,7 @@ def test_create_sends_the_initial_password_by_sms_and_never_prints_it(env):
     assert f"{pid[:3]}******{pid[-3:]}" in result.output
     assert "0912***678" in result.output
     assert pid not in result.output and "0912345678" not in result.output
-    with _db(env) as conn:
+    with sqlite(env) as conn:
         level, status, phone = conn.execute(
             "SELECT level, status, phone FROM accounts WHERE personal_id = ?", (pid,)
         ).fetchone()
@@ -69,6 +49,6 @@ def test_bad_input_is_named_and_nothing_is_written(env):
     assert "phone:" in result.output and "level:" in result.output
     unknown = run("accounts", "create", "--personal-id", "001090999999", "--phone", "0912345678")
     assert unknown.exit_code == 1
-    with _db(env) as conn:
+    with sqlite(env) as conn:
         assert conn.execute("SELECT count(*) FROM accounts").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM outbox_messages").fetchone() == (0,)

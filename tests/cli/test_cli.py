@@ -7,31 +7,13 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
-from dinhdanh.cli import app
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    for key in ("DINHDANH_DATABASE_URL", "DINHDANH_REDIS_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DINHDANH_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
-
-
-def run(*args: str):
-    result = CliRunner().invoke(app, list(args))
-    return result
-
-
-def _db(env):
-    return sqlite3.connect(env / "var" / "dinhdanh.db")
+from tests.factories.cli import run, sqlite
 
 
 def test_demo_same_seed_same_people_and_export_import_round_trip(env, tmp_path):
     assert run("demo", "--citizens", "300", "--seed", "5").exit_code == 0
-    first = _db(env).execute("SELECT personal_id FROM citizens ORDER BY personal_id").fetchall()
+    first = sqlite(env).execute("SELECT personal_id FROM citizens ORDER BY personal_id").fetchall()
     out = tmp_path / "people.csv"
     result = run("population", "export", str(out))
     assert result.exit_code == 0 and "300" in result.output
@@ -39,7 +21,7 @@ def test_demo_same_seed_same_people_and_export_import_round_trip(env, tmp_path):
     assert run("migrate").exit_code == 0
     result = run("population", "import", str(out))
     assert result.exit_code == 0, result.output
-    again = _db(env).execute("SELECT personal_id FROM citizens ORDER BY personal_id").fetchall()
+    again = sqlite(env).execute("SELECT personal_id FROM citizens ORDER BY personal_id").fetchall()
     assert again == first and len(first) == 300
 
 
@@ -60,7 +42,7 @@ def test_import_reports_bad_lines_and_writes_nothing(env, tmp_path):
     assert result.exit_code == 1
     assert "line 2: personal_id" in result.output
     assert "line 2: given_name" in result.output
-    assert _db(env).execute("SELECT count(*) FROM citizens").fetchone() == (0,)
+    assert sqlite(env).execute("SELECT count(*) FROM citizens").fetchone() == (0,)
 
 
 def test_import_refuses_a_file_that_is_not_utf8(env, tmp_path):
@@ -91,7 +73,7 @@ def test_audit_verify_names_the_first_broken_link(env):
     assert result.exit_code == 0, result.output
     ok = run("audit", "verify")
     assert ok.exit_code == 0 and "intact" in ok.output
-    with _db(env) as conn:
+    with sqlite(env) as conn:
         first = conn.execute("SELECT min(id) FROM audit_events").fetchone()[0]
         with pytest.raises(sqlite3.IntegrityError, match="cannot change"):
             conn.execute("UPDATE audit_events SET action = 'forged' WHERE id = ?", (first,))

@@ -8,7 +8,6 @@ Signer) from the residents' registry data."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from tests.e2e.helpers import sms_matching
 from tests.enrollment.helpers import tiny_png
 from tests.servers import Server, run_script, server_env
 
@@ -98,29 +98,13 @@ def _make_chips(server: Server, out: Path, pids: list[str]) -> dict[str, Path]:
     return {pid: Path(p) for pid, p in made.items()}
 
 
-async def _sms_code(server: Server, phone: str) -> str:
-    """The code of the newest SMS to `phone`, once the outbox worker inside `serve` wrote
-    it to the file sink."""
-    folder = server.data_dir / "outbox" / "sms"
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while loop.time() < deadline:
-        for path in sorted(folder.glob("*.txt"), reverse=True) if folder.exists() else []:
-            head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-            found = CODE.search(body)
-            if f"To: {phone}\n" in head + "\n" and found:
-                return found.group(1)
-        await asyncio.sleep(0.2)  # the worker drains the outbox about once a second
-    raise AssertionError(f"no code sent to {phone}")
-
-
 async def _to_card_step(page: Page, server: Server, personal_id: str, phone: str) -> None:
     await page.goto("/register")
     await page.fill("#personal_id", personal_id)
     await page.fill("#phone", phone)
     await page.click("#start")
     await page.wait_for_url("**/register/phone")
-    await page.fill("#code", await _sms_code(server, phone))
+    await page.fill("#code", await sms_matching(server, phone, CODE))
     await page.click("#verify")
     await page.wait_for_url("**/register/card")
 

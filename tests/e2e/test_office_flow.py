@@ -13,14 +13,13 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
-import pyotp
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, async_playwright, expect
 
 from dinhdanh.staff.service import DEMO_STAFF
 from tests.e2e.conftest import CHROMIUM, FLAGS
+from tests.e2e.helpers import sms_matching, staff_signs_in
 from tests.enrollment.helpers import tiny_png
 
 pytestmark = pytest.mark.e2e
@@ -60,37 +59,6 @@ def _second_officer(server) -> str:
     return re.search(r"authenticator app: ([A-Z2-7]+)", done.stdout)[1]  # type: ignore[index]
 
 
-async def _sign_in(page: Page, username: str, password: str, secret: str) -> None:
-    """Password, then the authenticator's code (the next step's when this one was used)."""
-    totp = pyotp.TOTP(secret)
-    await page.goto("/login")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/login/totp**")
-    for drift in (0, 1):
-        await page.fill("#code", totp.generate_otp(totp.timecode(datetime.now(UTC)) + drift))
-        async with page.expect_navigation():
-            await page.click("form[action='/login/totp'] button[type=submit]")
-        if "/login/totp" not in page.url:
-            return
-    raise AssertionError(f"{username} could not sign in")
-
-
-async def _sms(server, phone: str, needle: str) -> str:
-    """The SMS to `phone` containing `needle`, once the worker inside `serve` delivered it."""
-    folder = server.data_dir / "outbox" / "sms"
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while loop.time() < deadline:
-        for path in sorted(folder.glob("*.txt")) if folder.exists() else []:
-            text = path.read_text(encoding="utf-8")
-            if f"To: {phone}\n" in text and needle in text:
-                return text
-        await asyncio.sleep(0.2)  # the worker drains the outbox about once a second
-    raise AssertionError(f"no SMS to {phone} with {needle!r}")
-
-
 async def test_open_capture_with_the_camera_approve_and_see_the_card(camera_browser, server):
     (citizen_id, pid) = server.query(
         "SELECT id, personal_id FROM citizens c WHERE permanent_commune_code = '00004' "
@@ -107,7 +75,9 @@ async def test_open_capture_with_the_camera_approve_and_see_the_card(camera_brow
     chief_ctx = await camera_browser.new_context(base_url=server.url, locale="en-US")
     try:
         clerk = await clerk_ctx.new_page()
-        await _sign_in(clerk, clerk_login.username, clerk_login.password, clerk_login.totp_secret)
+        await staff_signs_in(
+            clerk, clerk_login.username, clerk_login.password, clerk_login.totp_secret
+        )
         await clerk.goto(f"/registry/citizens/{citizen_id}")
         await expect(clerk.locator("#personal-id")).to_have_text(pid)
         await clerk.click("#new-application")
@@ -147,7 +117,7 @@ async def test_open_capture_with_the_camera_approve_and_see_the_card(camera_brow
 
         # The second officer of the unit approves (the browser asks first).
         chief = await chief_ctx.new_page()
-        await _sign_in(chief, CHIEF[0], CHIEF[1], secret)
+        await staff_signs_in(chief, CHIEF[0], CHIEF[1], secret)
         await chief.goto("/officer/applications")
         await expect(chief.locator("#applications")).to_contain_text(reference)
         await chief.screenshot(path=str(shots / "office-list-en.png"), full_page=True)
@@ -182,7 +152,7 @@ async def test_open_capture_with_the_camera_approve_and_see_the_card(camera_brow
         await visitor.screenshot(path=str(shots / "office-status-vi.png"), full_page=True)
 
         # The applicant's initial password is on its way.
-        assert "initial password" in await _sms(server, PHONE, "initial password")
+        assert await sms_matching(server, PHONE, re.compile("initial password"))
     finally:
         await clerk_ctx.close()
         await chief_ctx.close()

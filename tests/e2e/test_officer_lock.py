@@ -9,13 +9,12 @@ import os
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
 
-import pyotp
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from dinhdanh.staff.service import DEMO_STAFF
+from tests.e2e.helpers import sms_matching, staff_signs_in
 
 pytestmark = pytest.mark.e2e
 LOGINS = {login.username: login for login in DEMO_STAFF}
@@ -24,26 +23,6 @@ PASSCODE = "480317"
 REASON = "Breach of the terms of use"
 # The initial password's alphabet (no 0/O, 1/l/I), twelve characters.
 INITIAL = re.compile(r"(?<![\w*])[A-HJ-NP-Za-km-z2-9]{12}(?![\w*])")
-
-
-async def _sms(server, phone: str, pattern: re.Pattern[str], seen: set[str]) -> str:
-    """The first match of `pattern` in a new SMS to `phone`, once the outbox worker inside
-    `serve` has delivered it to the file sink."""
-    folder = server.data_dir / "outbox" / "sms"
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 20
-    while loop.time() < deadline:
-        for path in sorted(folder.glob("*.txt")) if folder.exists() else []:
-            if path.name in seen:
-                continue
-            text = path.read_text(encoding="utf-8")
-            head, _, body = text.partition("\n\n")
-            found = pattern.search(body)
-            if f"To: {phone}\n" in head + "\n" and found:
-                seen.add(path.name)
-                return found.group(1) if found.groups() else found.group(0)
-        await asyncio.sleep(0.2)  # the worker drains the outbox about once a second
-    raise AssertionError(f"no SMS to {phone} matching {pattern.pattern}")
 
 
 def _create_account(server, personal_id: str, phone: str) -> str:
@@ -63,22 +42,8 @@ def _create_account(server, personal_id: str, phone: str) -> str:
 
 
 async def _officer_signs_in(page: Page, username: str) -> None:
-    """Password, then the authenticator's code. A code works once: when another test used
-    this 30-second step's code, the next step's (one step of drift is accepted) goes in."""
     login = LOGINS[username]
-    totp = pyotp.TOTP(login.totp_secret)
-    await page.goto("/login")
-    await page.fill("#username", login.username)
-    await page.fill("#password", login.password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/login/totp**")
-    for drift in (0, 1):
-        await page.fill("#code", totp.generate_otp(totp.timecode(datetime.now(UTC)) + drift))
-        async with page.expect_navigation():
-            await page.click("form[action='/login/totp'] button[type=submit]")
-        if "/login/totp" not in page.url:
-            return
-    raise AssertionError("the officer could not sign in")
+    await staff_signs_in(page, login.username, login.password, login.totp_secret)
 
 
 async def test_officer_lock_signs_the_citizen_out_and_shows_the_reason(browser: Browser, server):
@@ -91,7 +56,7 @@ async def test_officer_lock_signs_the_citizen_out_and_shows_the_reason(browser: 
     printed = _create_account(server, pid, phone)
     assert f"{phone[:4]}***{phone[-3:]}" in printed and phone not in printed
     seen: set[str] = set()
-    initial = await _sms(server, phone, INITIAL, seen)
+    initial = await sms_matching(server, phone, INITIAL, seen)
     assert initial not in printed
 
     citizen_ctx = await browser.new_context(base_url=server.url, locale="en-US")
@@ -142,7 +107,7 @@ async def test_officer_lock_signs_the_citizen_out_and_shows_the_reason(browser: 
         await citizen.click("form[action='/me/login'] button[type=submit]")
         await citizen.wait_for_url("**/me/login/verify**")
         await citizen.click("#send-sms")
-        code = await _sms(server, phone, re.compile(r"\b(\d{6})\b"), seen)
+        code = await sms_matching(server, phone, re.compile(r"\b(\d{6})\b"), seen)
         await citizen.fill("#sms-code", code)
         await citizen.click("#factor-sms form[action='/me/login/verify'] button[type=submit]")
         await citizen.wait_for_url("**/me/unlock**")

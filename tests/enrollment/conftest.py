@@ -13,6 +13,7 @@ from dinhdanh.platform import clock
 from dinhdanh.platform.clock import FrozenClock, SystemClock
 from dinhdanh.platform.crypto import FieldCipher
 from tests.enrollment.office import chip_keys, officer_factory
+from tests.factories.cli import env  # noqa: F401  (the CLI's data directory, a fixture)
 
 
 @pytest.fixture

@@ -61,6 +61,19 @@ def tlv(data: bytes) -> list[tuple[str, bytes]]:
     return out
 
 
+# What the card of Nguyễn Văn An (001090123456, born 17 May 1990 in Hà Nội, male) prints
+# beside his name and dates: the card's data and its chip's DG13 alike.
+AN_DETAILS: dict[str, str] = {
+    "nationality": "Việt Nam",
+    "ethnicity": "Kinh",
+    "religion": "Không",
+    "place_of_origin": "Xã Thăng Thọ, Tỉnh Thanh Hóa",
+    "residence": "12 Phố Đội Cấn, Phường Ba Đình, Hà Nội",
+    "father_name": "Nguyễn Văn Bình",
+    "mother_name": "Lê Thị Cúc",
+}
+
+
 def card_data(**changes: object) -> CardData:
     """The data of a card for Nguyễn Văn An, born 17 May 1990 in Hà Nội."""
     data = CardData(
@@ -72,15 +85,9 @@ def card_data(**changes: object) -> CardData:
         birth_month=5,
         birth_day=17,
         sex="M",
-        nationality="Việt Nam",
-        ethnicity="Kinh",
-        religion="Không",
-        place_of_origin="Xã Thăng Thọ, Tỉnh Thanh Hóa",
-        residence="12 Phố Đội Cấn, Phường Ba Đình, Hà Nội",
         issue_date=dt.date(2026, 3, 1),
         expiry=dt.date(2030, 5, 17),
-        father_name="Nguyễn Văn Bình",
-        mother_name="Lê Thị Cúc",
         face_image=tiny_png(),
+        **AN_DETAILS,
     )
     return replace(data, **changes)

@@ -16,7 +16,6 @@ from dinhdanh.enrollment import chip, keys, pki, sod
 from dinhdanh.enrollment.card import CardData, ProducedCard, produce_card
 from dinhdanh.enrollment.level1_models import FaceCheck, Level1Registration
 from dinhdanh.platform import clock
-from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal
 from dinhdanh.population.models import Citizen, IdCard
 from tests.enrollment.helpers import tiny_png
@@ -198,17 +197,6 @@ async def face_checks(db, citizen_id: uuid.UUID) -> list[FaceCheck]:
         return list(
             await session.scalars(select(FaceCheck).where(FaceCheck.citizen_id == citizen_id))
         )
-
-
-async def actions(db, citizen_id: uuid.UUID) -> list[str]:
-    """The audit actions about a person, oldest first."""
-    async with db.unit_of_work() as session:
-        rows = await session.scalars(
-            select(AuditEvent.action)
-            .where(AuditEvent.citizen_id == citizen_id)
-            .order_by(AuditEvent.id)
-        )
-        return list(rows)
 
 
 async def set_card_status(db, citizen_id: uuid.UUID, status: str) -> None:

@@ -4,7 +4,6 @@ and an application driven through the officers' API up to a given step."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,9 +13,10 @@ from sqlalchemy import func, select
 from dinhdanh.enrollment import keys
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.outbox import OutboxMessage
+from dinhdanh.population.models import Citizen
 from tests.enrollment.helpers import tiny_png
-from tests.factories.auth import sign_in_as
-from tests.factories.population import HOME, NEIGHBOUR
+from tests.factories.auth import staff_client
+from tests.factories.population import HOME, NEIGHBOUR, make_card, make_citizen
 
 UNIT = f"CAX-{HOME}"
 SCOPES = {
@@ -34,24 +34,26 @@ def officer_factory(app, stack: contextlib.AsyncExitStack) -> OfficerFactory:
     """A function opening a client signed in as a new officer of `unit` (English pages)."""
 
     async def make(unit: str = UNIT, role: str = "officer") -> httpx.AsyncClient:
-        transport = httpx.ASGITransport(app=app, client=("198.51.100.30", 50002))
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://testserver")
-        )
-        await client.get("/healthz")
-        client.headers["X-CSRF-Token"] = client.cookies.get("dd_csrf", "")
-        client.headers["Accept-Language"] = "en"
-        await sign_in_as(
-            client,
+        return await staff_client(
             app,
-            staff_id=str(uuid.uuid4()),
-            roles=(role,),
+            stack,
+            address=("198.51.100.30", 50002),
+            role=role,
             scope=SCOPES[unit],
             unit_code=unit,
         )
-        return client
 
     return make
+
+
+async def registry_person(db, *, card: bool = True, **fields: Any) -> Citizen:
+    """A citizen of the home commune (`fields` for the factory), holding a card unless
+    `card` is False."""
+    async with db.unit_of_work() as session:
+        person = await make_citizen(session, **fields)
+        if card:
+            await make_card(session, person)
+    return person
 
 
 async def chip_keys(db, cipher) -> None:

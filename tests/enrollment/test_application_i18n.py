@@ -9,8 +9,7 @@ from jinja2.ext import babel_extract
 
 from dinhdanh.platform import i18n
 from tests.accounts.test_i18n import _python_messages
-from tests.enrollment.office import open_via_api
-from tests.factories.population import make_card, make_citizen
+from tests.enrollment.office import open_via_api, registry_person
 
 MODULES = (
     "application_models", "applications", "approval", "biometrics", "capture",
@@ -46,9 +45,7 @@ def test_every_office_message_is_translated():
 
 
 async def test_the_application_page_reads_in_vietnamese(db, officers):
-    async with db.unit_of_work() as session:
-        person = await make_citizen(session)
-        await make_card(session, person)
+    person = await registry_person(db)
     clerk = await officers()
     application = (await open_via_api(clerk, person.id)).json()
     clerk.headers["Accept-Language"] = "vi"

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from dinhdanh.enrollment import chip, mrz
 from dinhdanh.enrollment.application_models import ApplicationDocument, CardApplication
 from dinhdanh.platform.audit import AuditEvent
-from tests.enrollment.office import FACE, FINGER, count, submitted
+from tests.enrollment.office import FACE, FINGER, count, registry_person, submitted
 from tests.factories.population import make_card, make_citizen
 
 
@@ -116,9 +116,7 @@ async def test_the_office_flow_through_the_pages(db, officers, signing):
 
 
 async def test_chip_downloads_and_the_printable_card(db, officers, signing):
-    async with db.unit_of_work() as session:
-        person = await make_citizen(session)
-        await make_card(session, person)
+    person = await registry_person(db)
     clerk, chief = await officers(), await officers()
     application = await submitted(clerk, person.id, wants_account=False)
     card_id = (await chief.post(f"/api/v1/applications/{application['id']}/approve")).json()[

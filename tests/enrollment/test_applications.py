@@ -19,7 +19,15 @@ from dinhdanh.enrollment.keys import trusted_cscas
 from dinhdanh.enrollment.sod import passive_authentication
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.population.models import Citizen, IdCard
-from tests.enrollment.office import FACE, captured, open_via_api, put_image, sms_to, submitted
+from tests.enrollment.office import (
+    FACE,
+    captured,
+    open_via_api,
+    put_image,
+    registry_person,
+    sms_to,
+    submitted,
+)
 from tests.factories.accounts import create_holder
 from tests.factories.population import make_card, make_citizen
 
@@ -132,9 +140,7 @@ async def test_a_first_card_without_an_account(db, officers, signing):
 
 
 async def test_biometrics_are_encrypted_and_the_capturing_officer_sees_them(db, officers):
-    async with db.unit_of_work() as session:
-        person = await make_citizen(session)
-        await make_card(session, person)
+    person = await registry_person(db)
     clerk = await officers()
     application = (await open_via_api(clerk, person.id)).json()
     put = await put_image(clerk, application["id"], "face")
@@ -164,9 +170,7 @@ async def test_the_reference_reaches_the_applicant_and_is_unique(db, officers):
 
 
 async def test_a_card_office_takes_applications_from_the_whole_province(db, officers, signing):
-    async with db.unit_of_work() as session:
-        person = await make_citizen(session, commune_code="00008")  # another commune of Hà Nội
-        await make_card(session, person)
+    person = await registry_person(db, commune_code="00008")  # another commune of Hà Nội
     clerk, chief = await officers("PC06-01"), await officers("PC06-01")
     application = await submitted(clerk, person.id, wants_account=False)
     assert (

@@ -27,20 +27,13 @@ from tests.enrollment.office import (
     count,
     open_via_api,
     put_image,
+    registry_person,
     sms_to,
     submitted,
 )
-from tests.factories.population import make_card, make_citizen
+from tests.factories.population import make_citizen
 
 PROBLEMS = "https://dinhdanh.example/problems/"
-
-
-async def _person(db, *, card: bool = True, **fields) -> Citizen:
-    async with db.unit_of_work() as session:
-        person = await make_citizen(session, **fields)
-        if card:
-            await make_card(session, person)
-    return person
 
 
 def _type(response) -> str:
@@ -48,7 +41,7 @@ def _type(response) -> str:
 
 
 async def test_a_second_application_while_one_is_open_is_refused(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk, other = await officers(), await officers()
     assert (await open_via_api(clerk, person.id)).status_code == 201
     second = await open_via_api(other, person.id, kind="reissue", reason="lost")
@@ -58,7 +51,7 @@ async def test_a_second_application_while_one_is_open_is_refused(db, officers):
 
 
 async def test_the_database_itself_allows_one_open_application_per_person(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk = await officers()
     first = (await open_via_api(clerk, person.id)).json()
     async with db.unit_of_work() as session:
@@ -76,7 +69,7 @@ async def test_the_database_itself_allows_one_open_application_per_person(db, of
 
 
 async def test_the_capturing_officer_cannot_decide(db, officers, signing):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk = await officers()
     application = await submitted(clerk, person.id)
     for action, body in (("approve", None), ("reject", {"reason": "ảnh mờ"})):
@@ -88,14 +81,14 @@ async def test_the_capturing_officer_cannot_decide(db, officers, signing):
 
 
 async def test_no_application_for_a_deceased_person(db, officers):
-    person = await _person(db, status="deceased")
+    person = await registry_person(db, status="deceased")
     refused = await open_via_api(await officers(), person.id)
     assert refused.status_code == 409 and _type(refused) == "citizen-deceased"
     assert await count(db, CardApplication) == 0
 
 
 async def test_a_death_recorded_before_the_approval_stops_it(db, officers, signing):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk, chief = await officers(), await officers()
     application = await submitted(clerk, person.id)
     async with db.unit_of_work() as session:
@@ -106,7 +99,7 @@ async def test_a_death_recorded_before_the_approval_stops_it(db, officers, signi
 
 
 async def test_an_issue_needs_a_person_without_a_card_and_a_renewal_one_with(db, officers):
-    holder, newcomer = await _person(db), await _person(db, card=False, given="Ba")
+    holder, newcomer = await registry_person(db), await registry_person(db, card=False, given="Ba")
     clerk = await officers()
     first = await open_via_api(clerk, holder.id, kind="issue", reason="")
     renewal = await open_via_api(clerk, newcomer.id, kind="renew", reason="damaged")
@@ -114,7 +107,7 @@ async def test_an_issue_needs_a_person_without_a_card_and_a_renewal_one_with(db,
 
 
 async def test_a_card_number_collision_stops_the_approval_and_writes_nothing(db, officers, signing):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk, chief = await officers(), await officers()
     application = await submitted(clerk, person.id, wants_account=True)
     async with db.unit_of_work() as session:  # a bad import gave someone else this number
@@ -144,7 +137,7 @@ async def test_a_card_number_collision_stops_the_approval_and_writes_nothing(db,
 
 
 async def test_a_text_file_named_jpg_is_refused(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk = await officers()
     application = (await open_via_api(clerk, person.id)).json()
     text = b"just some text, not a photo\n" * 50
@@ -181,7 +174,7 @@ FIFTY_MB = 50 * 1024 * 1024
 
 
 async def test_a_50_mb_upload_is_refused_before_it_is_read(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk = await officers()
     application = (await open_via_api(clerk, person.id)).json()
     boundary = "dinhdanhtestboundary"
@@ -218,7 +211,7 @@ async def test_a_50_mb_upload_is_refused_before_it_is_read(db, officers):
 async def test_a_crash_between_the_steps_of_an_approval_leaves_nothing(
     db, officers, signing, monkeypatch
 ):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk, chief = await officers(), await officers()
     application = await submitted(clerk, person.id, wants_account=True)
     messages = await count(db, OutboxMessage)
@@ -250,7 +243,7 @@ async def test_a_crash_between_the_steps_of_an_approval_leaves_nothing(
 
 
 async def test_another_unit_cannot_see_the_application(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     application = (await open_via_api(await officers(), person.id)).json()
     neighbour = await officers("CAX-00008")
     hidden = await neighbour.get(f"/api/v1/applications/{application['id']}")
@@ -261,7 +254,7 @@ async def test_another_unit_cannot_see_the_application(db, officers):
 
 
 async def test_submission_needs_the_face_and_the_fingerprints(db, officers):
-    person = await _person(db)
+    person = await registry_person(db)
     clerk = await officers()
     application = (await open_via_api(clerk, person.id)).json()
     await put_image(clerk, application["id"], "face")
@@ -271,7 +264,7 @@ async def test_submission_needs_the_face_and_the_fingerprints(db, officers):
 
 
 async def test_rejection_and_cancellation_tell_the_applicant(db, officers):
-    first, second = await _person(db), await _person(db, given="Ba")
+    first, second = await registry_person(db), await registry_person(db, given="Ba")
     clerk, chief = await officers(), await officers()
     application = await submitted(clerk, first.id, phone="0911000111")
     empty = await chief.post(

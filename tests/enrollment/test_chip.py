@@ -10,7 +10,7 @@ import pytest
 
 from dinhdanh.enrollment import chip, mrz
 from dinhdanh.enrollment.chip import ChipFormatError, VietnameseData
-from tests.enrollment.helpers import JPEG_LIKE, tiny_png, tlv
+from tests.enrollment.helpers import AN_DETAILS, JPEG_LIKE, tiny_png, tlv
 
 LINES = (
     "IDVNM0901234562001090123456<<3",
@@ -22,16 +22,10 @@ DATA = VietnameseData(
     full_name="Nguyễn Văn An",
     birth_date=dt.date(1990, 5, 17),
     sex="M",
-    nationality="Việt Nam",
-    ethnicity="Kinh",
-    religion="Không",
-    place_of_origin="Xã Thăng Thọ, Tỉnh Thanh Hóa",
-    residence="12 Phố Đội Cấn, Phường Ba Đình, Hà Nội",
     issue_date=dt.date(2021, 4, 1),
     expiry=dt.date(2030, 5, 17),
-    father_name="Nguyễn Văn Bình",
-    mother_name="Lê Thị Cúc",
     identifying_marks="Nốt ruồi cách 2 cm dưới mép trái",
+    **AN_DETAILS,
 )
 
 

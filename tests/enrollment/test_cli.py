@@ -6,22 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
 from dinhdanh import cli
-from dinhdanh.cli import app
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    for key in ("DINHDANH_DATABASE_URL", "DINHDANH_REDIS_URL"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("DINHDANH_DATA_DIR", str(tmp_path / "var"))
-    return tmp_path
-
-
-def run(*args: str):
-    return CliRunner().invoke(app, list(args))
+from tests.factories.cli import run
 
 
 def _keys(env) -> list[tuple[str, bool]]:

@@ -12,12 +12,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from dinhdanh.accounts import service
 from dinhdanh.accounts.models import Account
-from dinhdanh.platform.auth import Principal
 from tests.accounts.staff_clients import staff_factory
 from tests.enrollment.level1_support import (
-    actions,
     chip_files,
     english,  # noqa: F401
     face_checks,
@@ -27,7 +24,8 @@ from tests.enrollment.level1_support import (
     submit_card,
     with_keys,  # noqa: F401
 )
-from tests.factories.accounts import last_sms
+from tests.factories.accounts import last_sms, open_account
+from tests.factories.audit import actions
 from tests.factories.population import FAR, NEIGHBOUR
 
 pytestmark = pytest.mark.usefixtures("with_keys", "english")
@@ -172,12 +170,7 @@ async def test_without_a_card_photo_only_no_match_is_possible(client, db, settin
 async def test_an_account_made_meanwhile_is_not_made_twice(client, db, settings, staff, app):
     person, started, check = await _waiting(client, db, settings)
     async with db.unit_of_work() as session:
-        await service.create_account(
-            session=session,
-            tools=app.state.account_tools,
-            actor=Principal.system("test"),
-            data=service.NewAccount(personal_id=person.personal_id, phone="0987000111"),
-        )
+        await open_account(session, app, person.personal_id)
     officer = await staff()
     answer = await officer.post(
         f"/officer/face-checks/{check.id}/decide",

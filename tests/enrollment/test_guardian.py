@@ -13,8 +13,9 @@ from sqlalchemy import select
 from dinhdanh.accounts.models import Account
 from dinhdanh.enrollment.level1_models import Level1Registration
 from dinhdanh.population.models import Citizen
-from tests.enrollment.level1_support import actions, years_ago
+from tests.enrollment.level1_support import years_ago
 from tests.factories.accounts import create_holder, initial_password_in, last_sms, sign_in_web
+from tests.factories.audit import actions
 from tests.factories.population import create_citizen
 
 API = "/api/app/v1"

@@ -9,10 +9,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from dinhdanh.accounts import service
 from dinhdanh.enrollment.level1_models import Level1Registration, file_context
 from dinhdanh.platform.audit import AuditEvent
-from dinhdanh.platform.auth import Principal
 from tests.enrollment.level1_support import (
     OTHER_FACE,
     SELFIE,
@@ -30,6 +28,7 @@ from tests.enrollment.level1_support import (
     with_keys,  # noqa: F401
     years_ago,
 )
+from tests.factories.accounts import open_account
 from tests.factories.population import HOME
 
 pytestmark = pytest.mark.usefixtures("with_keys", "english")
@@ -202,12 +201,7 @@ async def test_age_rules_of_decree_69(client, db, settings):
 async def test_a_person_with_an_account_is_refused(client, db, settings, app):
     person = await _person(db, settings)
     async with db.unit_of_work() as session:
-        await service.create_account(
-            session=session,
-            tools=app.state.account_tools,
-            actor=Principal.system("test"),
-            data=service.NewAccount(personal_id=person.personal_id, phone="0987000111"),
-        )
+        await open_account(session, app, person.personal_id)
     started = await started_and_verified(client, db, person.personal_id)
     answer = await submit_card(client, started, files=chip_files(person.card))
     assert (answer.status_code, answer.json()["type"]) == (409, PROBLEM + "account-exists")

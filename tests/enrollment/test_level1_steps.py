@@ -15,7 +15,6 @@ from dinhdanh.enrollment.face_match import FaceMatchOutcome, FaceMatchRequest
 from dinhdanh.enrollment.level1_models import Level1Registration
 from dinhdanh.platform.outbox import OutboxMessage
 from tests.enrollment.level1_support import (
-    actions,
     chip_files,
     english,  # noqa: F401
     face_checks,
@@ -27,6 +26,7 @@ from tests.enrollment.level1_support import (
     with_keys,  # noqa: F401
 )
 from tests.factories.accounts import code_in, last_sms
+from tests.factories.audit import actions
 
 pytestmark = pytest.mark.usefixtures("with_keys", "english")
 PROBLEM = "https://dinhdanh.example/problems/"

@@ -86,47 +86,51 @@ def test_each_wrong_check_digit_of_the_specimen_is_named(line, position, field):
     assert caught.value.field == field
 
 
-def test_a_vietnamese_card_follows_the_national_layout():
-    lines = build_td1(
-        personal_id="001090123456",
-        birth_date=dt.date(1990, 5, 17),
-        sex="M",
-        expiry=dt.date(2030, 5, 17),
-        family_name="Nguyễn",
-        middle_name="Văn",
-        given_name="An",
-    )
-    # Check digits worked by hand with weights 7, 3, 1: 090123456 → 92 → 2,
-    # 001090123456 → 93 → 3, 900517 → 108 → 8, 300517 → 66 → 6.
-    assert lines == (
-        "IDVNM0901234562001090123456<<3",
-        "9005178M3005176VNM<<<<<<<<<<<6",
-        "NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<",
-    )
-    td1 = parse_td1("\n".join(lines))
-    assert td1.personal_id == "001090123456"
-    assert td1.document_number == "090123456"
-    assert (td1.birth(), td1.expiry()) == (dt.date(1990, 5, 17), dt.date(2030, 5, 17))
+TD1_FIELDS = (
+    "personal_id", "birth_date", "sex", "expiry", "family_name", "middle_name", "given_name",
+)  # fmt: skip
 
 
-def test_a_card_without_expiry_carries_991231():
-    lines = build_td1(
-        personal_id="079184000321",
-        birth_date=dt.date(1984, 2, 29),
-        sex="F",
-        expiry=None,
-        family_name="Đặng",
-        middle_name="Thị Thuỷ",
-        given_name="Hoà",
-    )
-    assert lines == (
-        "IDVNM1840003213079184000321<<3",
-        "8402297F9912315VNM<<<<<<<<<<<8",
-        "DANG<<THI<THUY<HOA<<<<<<<<<<<<",
-    )
+@pytest.mark.parametrize(
+    ("fields", "lines"),
+    [
+        # Check digits worked by hand with weights 7, 3, 1: 090123456 → 92 → 2,
+        # 001090123456 → 93 → 3, 900517 → 108 → 8, 300517 → 66 → 6.
+        (
+            (
+                "001090123456",
+                dt.date(1990, 5, 17),
+                "M",
+                dt.date(2030, 5, 17),
+                "Nguyễn",
+                "Văn",
+                "An",
+            ),
+            (
+                "IDVNM0901234562001090123456<<3",
+                "9005178M3005176VNM<<<<<<<<<<<6",
+                "NGUYEN<<VAN<AN<<<<<<<<<<<<<<<<",
+            ),
+        ),
+        # A card without expiry carries 991231.
+        (
+            ("079184000321", dt.date(1984, 2, 29), "F", None, "Đặng", "Thị Thuỷ", "Hoà"),
+            (
+                "IDVNM1840003213079184000321<<3",
+                "8402297F9912315VNM<<<<<<<<<<<8",
+                "DANG<<THI<THUY<HOA<<<<<<<<<<<<",
+            ),
+        ),
+    ],
+    ids=["full-date-and-expiry", "no-expiry"],
+)
+def test_a_vietnamese_card_follows_the_national_layout(fields, lines):
+    person = dict(zip(TD1_FIELDS, fields, strict=True))
+    assert build_td1(**person) == lines
     td1 = parse_td1("\n".join(lines))
-    assert td1.expiry() is None
-    assert td1.birth() == dt.date(1984, 2, 29)
+    assert td1.personal_id == person["personal_id"]
+    assert td1.document_number == person["personal_id"][3:]
+    assert (td1.birth(), td1.expiry()) == (person["birth_date"], person["expiry"])
 
 
 def test_the_birth_century_comes_from_the_personal_id():

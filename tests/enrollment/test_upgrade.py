@@ -11,8 +11,9 @@ import pytest
 
 from dinhdanh.accounts.models import Account
 from tests.accounts.staff_clients import staff_factory
-from tests.enrollment.level1_support import actions, set_card_status
+from tests.enrollment.level1_support import set_card_status
 from tests.factories.accounts import create_holder, last_sms, sign_in_web
+from tests.factories.audit import actions
 from tests.factories.population import NEIGHBOUR
 
 

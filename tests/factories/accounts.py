@@ -53,6 +53,19 @@ def initial_password_in(text: str) -> str:
     return re.search(r" (?:is|là) ([A-Za-z0-9]{12})\.", text).group(1)  # type: ignore[union-attr]
 
 
+async def open_account(
+    session, app, personal_id: str, phone: str = "0987000111", level: int = 2
+) -> Account:
+    """An account for a registry citizen, made through the service (its initial password
+    goes out by SMS)."""
+    return await service.create_account(
+        session=session,
+        tools=app.state.account_tools,
+        actor=Principal.system("test"),
+        data=service.NewAccount(personal_id=personal_id, phone=phone, level=level),
+    )
+
+
 async def create_holder(
     db,
     app,
@@ -68,12 +81,7 @@ async def create_holder(
     async with db.unit_of_work() as session:
         citizen = await make_citizen(session, **citizen_fields)
         await make_card(session, citizen)
-        account = await service.create_account(
-            session=session,
-            tools=tools,
-            actor=Principal.system("test"),
-            data=service.NewAccount(personal_id=citizen.personal_id, phone=phone, level=level),
-        )
+        account = await open_account(session, app, citizen.personal_id, phone, level)
         holder = Holder(account.id, citizen.id, citizen.personal_id, phone, "")
     holder.password = initial_password_in(await last_sms(db, phone))
     if activate:

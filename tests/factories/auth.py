@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
+
 import httpx
 
 from dinhdanh.platform.auth import Scope
@@ -26,3 +29,28 @@ async def sign_in_as(
         extra=staff_payload(roles=list(roles), unit=unit_code, name=name, scope=scope),
     )
     client.cookies.set(STAFF_COOKIE, data.id)
+
+
+async def staff_client(
+    app,
+    stack: contextlib.AsyncExitStack,
+    *,
+    address: tuple[str, int],
+    role: str,
+    scope: Scope,
+    unit_code: str,
+    lang: str = "en",
+) -> httpx.AsyncClient:
+    """A client of its own (cookie jar, CSRF header, pages in `lang`) from `address`, signed
+    in as a new staff member; closed with `stack`."""
+    transport = httpx.ASGITransport(app=app, client=address)
+    client = await stack.enter_async_context(
+        httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    )
+    await client.get("/healthz")
+    client.headers["X-CSRF-Token"] = client.cookies.get("dd_csrf", "")
+    client.headers["Accept-Language"] = lang
+    await sign_in_as(
+        client, app, staff_id=str(uuid.uuid4()), roles=(role,), scope=scope, unit_code=unit_code
+    )
+    return client

@@ -159,6 +159,7 @@ async def test_a_suspended_partner_gets_an_error_page(db, app, client):
         ({"max_age": "-1"}, "invalid_request", "max_age"),
         ({"claims": "{not json"}, "invalid_request", "claims"),
         ({"claims": '{"userinfo": ["name"]}'}, "invalid_request", "claims"),
+        ({"claims": '{"id_token": {"acr": {"values": 5}}}'}, "invalid_request", "acr"),
         ({"request": "eyJhbGciOiJub25lIn0.e30."}, "request_not_supported", "request"),
         ({"response_mode": "fragment"}, "invalid_request", "response_mode"),
     ],

@@ -107,3 +107,16 @@ async def test_revocation_needs_a_token_and_client_authentication(client, oidc_c
     missing = await client.post("/oidc/revoke", data={}, headers=basic(oidc_client))
     assert missing.status_code == 400
     assert missing.json()["error"] == "invalid_request"
+
+
+async def test_a_wrong_hint_does_not_hide_a_token(db, app, client, oidc_client, holder):
+    # RFC 7662 §2.1 / RFC 7009 §2.1: the hint only says where to look first.
+    tokens = await sign_in_tokens(db, app, client, oidc_client, holder)
+    access = tokens["access_token"]
+    described = await introspect(client, oidc_client, access, token_type_hint="refresh_token")
+    assert described.json()["active"] is True
+    assert (
+        await revoke(client, oidc_client, access, token_type_hint="refresh_token")
+    ).status_code == 200
+    bearer = {"Authorization": f"Bearer {access}"}
+    assert (await client.get("/oidc/userinfo", headers=bearer)).status_code == 401

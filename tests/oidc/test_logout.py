@@ -70,8 +70,12 @@ async def test_a_valid_hint_by_form_post_and_an_unregistered_address(db, app, cl
             "post_logout_redirect_uri": "https://evil.example/",
         },
     )
-    assert response.status_code == 200
-    assert 'id="logged-out"' in response.text
+    # Answered by the GET form, where the browser's session cookie (SameSite=Lax) comes.
+    assert response.status_code == 303
+    followed = await client.get(location(response))
+    assert followed.status_code == 200
+    assert 'id="logged-out"' in followed.text
+    assert 'href="https://evil.example' not in followed.text
     assert location(await client.get("/me")).startswith("/me/login")
 
 

@@ -7,9 +7,13 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
 
+from dinhdanh.accounts import service
 from dinhdanh.partners.models import PartnerClient
 from dinhdanh.platform.audit import AuditEvent
+from dinhdanh.platform.auth import Principal
+from tests.factories.accounts import Holder
 from tests.factories.partners import create_relying_party
+from tests.factories.population import create_family
 from tests.oidc.conftest import sign_in_tokens
 
 
@@ -118,3 +122,30 @@ async def test_an_expired_access_token_is_invalid(
     moving_clock.advance(seconds=601)
     response = await client.get("/oidc/userinfo", headers=bearer(tokens["access_token"]))
     assert response.status_code == 401
+
+
+async def test_releasing_the_household_is_in_every_members_activity_log(db, app, client):
+    family = await create_family(db)
+    father = family["father"]
+    async with db.unit_of_work() as session:
+        account = await service.create_account(
+            session=session,
+            tools=app.state.account_tools,
+            actor=Principal.system("test"),
+            data=service.NewAccount(personal_id=father.personal_id, phone="0912345670"),
+        )
+    holder = Holder(account.id, father.id, father.personal_id, "0912345670", "")
+    rp = await create_relying_party(db, app, scopes=["openid", "profile", "household"])
+    tokens = await sign_in_tokens(
+        db, app, client, rp, holder, scopes=["openid", "household"], claims=["dinhdanh_household"]
+    )
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    info = (await client.get("/oidc/userinfo", headers=bearer)).json()
+    assert len(info["dinhdanh_household"]["members"]) == 3
+    async with db.unit_of_work() as session:
+        told = set(
+            await session.scalars(
+                select(AuditEvent.citizen_id).where(AuditEvent.action == "oidc.household_released")
+            )
+        )
+    assert told == {family["mother"].id, family["child"].id}

@@ -176,7 +176,7 @@ async def test_a_small_rsa_key_is_refused(admin):
 
 async def test_a_client_with_keys_has_no_secret(admin, app, db):
     partner = await approved_partner(admin)
-    jwks = {"keys": [public_jwk("EC", "ec-1"), public_jwk("RSA", "rsa-1", alg="PS256")]}
+    jwks = {"keys": [public_jwk("EC", "ec-1"), public_jwk("RSA", "rsa-1", alg="RS256")]}
     client = await add_client(admin, partner["id"], auth_method="private_key_jwt", jwks=jwks)
     assert client["client_secret"] is None
     assert client["jwks_kids"] == ["ec-1", "rsa-1"]

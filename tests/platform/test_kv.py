@@ -57,3 +57,32 @@ async def test_memory_expiry_is_honoured():
     await kv.set("k", b"v", ttl=1)
     kv._data["k"] = (b"v", 0.0)  # the deadline has passed
     assert await kv.get("k") is None
+
+
+async def test_set_and_incr_stores_and_counts_in_one_call(store):
+    assert await store.set_and_incr("v1", b"x", 60, counter="n", counter_ttl=100) == 1
+    assert await store.set_and_incr("v2", b"y", 30, counter="n", counter_ttl=5) == 2
+    assert await store.get_many("v1", "v2") == [b"x", b"y"]
+    assert 0 < (await store.ttl("v2") or 0) <= 30
+    assert 5 < (await store.ttl("n") or 0) <= 100  # the counter keeps its first window
+
+
+async def test_set_and_incr_recovers_from_a_dropped_connection():
+    if not REDIS:
+        pytest.skip("DINHDANH_TEST_REDIS_URL not set")
+    kv, other = RedisKV(REDIS), RedisKV(REDIS)
+    try:
+        await kv.redis.flushdb()
+        assert await kv.set_and_incr("k", b"1", 60, counter="n", counter_ttl=60) == 1
+        pool = kv.redis.connection_pool
+        conn = await pool.get_connection()
+        await conn.send_command("CLIENT", "ID")
+        ident = await conn.read_response()
+        await pool.release(conn)
+        await other.redis.execute_command("CLIENT", "KILL", "ID", ident)  # the pooled one
+        assert await kv.set_and_incr("k", b"2", 60, counter="n", counter_ttl=60) == 2
+        assert await kv.get("k") == b"2"
+    finally:
+        await kv.redis.flushdb()
+        await kv.close()
+        await other.close()

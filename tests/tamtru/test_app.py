@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
 import pytest
@@ -178,10 +178,19 @@ async def test_a_form_without_its_csrf_token_is_refused(
 async def test_provider_errors_are_friendly_pages(
     service: httpx.AsyncClient, query: str, status: int, shown: str
 ) -> None:
-    page = await service.get(f"/auth/callback?{query}")
+    page = await service.get(f"/auth/callback?{query}&iss={quote(ISSUER, safe='')}")
     assert page.status_code == status
     assert shown in page.text
     assert "call us" not in page.text  # the provider's free text is never echoed
+
+
+async def test_an_answer_that_does_not_name_the_provider_is_refused(
+    service: httpx.AsyncClient,
+) -> None:
+    # RFC 9207: the provider always sends `iss`; without it the answer may be another's.
+    page = await service.get("/auth/callback?code=abc&state=x")
+    assert page.status_code == 502
+    assert "Không xác minh được lần đăng nhập" in page.text
 
 
 async def test_a_level_1_sign_in_is_refused(

@@ -56,6 +56,7 @@ ACTION_LABELS: Final[dict[str, str]] = {
     "oidc.consent_granted": N_("You allowed a service to receive your data"),
     "oidc.consent_revoked": N_("You withdrew a service's access to your data"),
     "oidc.claims_released": N_("Your data was sent to a connected service"),
+    "oidc.household_released": N_("Your household data was sent to a connected service"),
     "oidc.tokens_revoked": N_("A connected service's access was ended"),
 }
 # Unknown actions (added by later features) still read sensibly, by their family.

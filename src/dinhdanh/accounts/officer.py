@@ -25,10 +25,10 @@ from dinhdanh.accounts.signin import OK
 from dinhdanh.platform import audit
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
+from dinhdanh.platform.errors import Conflict, NotFound
 from dinhdanh.platform.i18n import N_
-from dinhdanh.population import personal_id as pid_rules
 from dinhdanh.population.identity import Identity, identity
+from dinhdanh.population.rules import check_field, typed_personal_id
 from dinhdanh.population.scope import covers_citizen
 
 HISTORY_LIMIT: Final = 100
@@ -70,23 +70,12 @@ def _not_in_unit() -> NotFound:
     return NotFound(NO_ACCOUNT_IN_UNIT, type="account-not-found")
 
 
-def _clean_personal_id(text: str) -> str:
-    pid = "".join((text or "").split())
-    try:
-        pid_rules.validate(pid)
-    except pid_rules.InvalidPersonalId:
-        raise ValidationProblem(
-            errors=[field_error("personal_id", N_("Enter a valid 12-digit personal ID."))]
-        ) from None
-    return pid
-
-
 async def look_up(
     *, session: AsyncSession, principal: Principal, personal_id: str
 ) -> tuple[Account, Identity]:
     """The account of the citizen with this personal ID and its holder, inside the caller's
     unit (audited as a read of the citizen's data)."""
-    pid = _clean_personal_id(personal_id)
+    pid = check_field("personal_id", typed_personal_id, personal_id)
     who = await identity(session=session, personal_id=pid)
     if who is None or not covers_citizen(principal.scope, who):
         raise _not_in_unit()

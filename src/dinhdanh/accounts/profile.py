@@ -24,12 +24,12 @@ from dinhdanh.accounts.service import (
     holder,
     sms_to_holder,
 )
-from dinhdanh.platform import audit, clock, i18n
+from dinhdanh.platform import clock, i18n
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
 from dinhdanh.platform.text import clean_text
-from dinhdanh.population.identity import Identity, identities
+from dinhdanh.population.identity import Identity, listed_identities
 from dinhdanh.population.reference import commune_info
 from dinhdanh.population.rules import display_iso_birth
 from dinhdanh.population.scope import commune_in_scope, covers_commune
@@ -309,16 +309,14 @@ async def officer_queue(
         )
     )
     shown = rows[:QUEUE_PAGE]
-    people = await identities(session=session, citizen_ids={r.citizen_id for r in shown})
-    items = [_queue_item(r, people.get(r.citizen_id)) for r in shown]
-    await audit.record_many(
-        session,
-        actor=principal,
+    people = await listed_identities(
+        session=session,
+        principal=principal,
         action="account.correction_listed",
-        subject_type="citizen",
-        citizen_ids=sorted({r.citizen_id for r in shown}),
+        citizen_ids=[r.citizen_id for r in shown],
         data={"status": status},
     )
+    items = [_queue_item(r, people.get(r.citizen_id)) for r in shown]
     return QueuePage(items, status, page, len(rows) > QUEUE_PAGE)
 
 

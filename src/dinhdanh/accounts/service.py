@@ -38,6 +38,7 @@ from dinhdanh.platform.ratelimit import RateLimiter
 from dinhdanh.platform.sessions import SessionStore
 from dinhdanh.population import personal_id as pid_rules
 from dinhdanh.population.identity import Identity, identity
+from dinhdanh.population.rules import Checker, RuleError
 
 # Unambiguous characters (no 0/O, 1/l/I): the initial password is typed from an SMS.
 _INITIAL_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
@@ -193,6 +194,22 @@ def clean_email(value: str | None) -> str | None:
     return value if ok else None
 
 
+def check_phone(value: str) -> str:
+    """A Vietnamese mobile number as 0xxxxxxxxx, else RuleError."""
+    phone = clean_phone(value)
+    if phone is None:
+        raise RuleError(N_("Enter a Vietnamese mobile number (10 digits)."))
+    return phone
+
+
+def check_email(value: str | None) -> str | None:
+    """An e-mail address, or None for none; RuleError when it is not an address."""
+    email = clean_email(value)
+    if email is None:
+        raise RuleError(N_("Enter a valid e-mail address, or leave it empty."))
+    return email or None
+
+
 def mask_phone(phone: str) -> str:
     """0912***678: enough for the holder to recognise the number."""
     return phone[:4] + "***" + phone[-3:] if len(phone) >= 8 else "***"
@@ -212,24 +229,19 @@ class NewAccount:
 
 
 def _check_new(data: NewAccount) -> tuple[str, str, str | None]:
-    errors = []
+    checker = Checker()
     pid = (data.personal_id or "").strip()
     try:
         pid_rules.validate(pid)
     except pid_rules.InvalidPersonalId:
-        errors.append(field_error("personal_id", N_("Enter a valid 12-digit personal ID.")))
-    phone = clean_phone(data.phone)
-    if phone is None:
-        errors.append(field_error("phone", N_("Enter a Vietnamese mobile number (10 digits).")))
-    email = clean_email(data.email)
-    if email is None:
-        errors.append(field_error("email", N_("Enter a valid e-mail address, or leave it empty.")))
+        checker.add("personal_id", N_("Enter a valid 12-digit personal ID."))
+    phone = checker.check("phone", check_phone, data.phone)
+    email = checker.check("email", check_email, data.email)
     if data.level not in (1, 2):
-        errors.append(field_error("level", N_("The level is 1 or 2.")))
-    if errors:
-        raise ValidationProblem(errors=errors)
+        checker.add("level", N_("The level is 1 or 2."))
+    checker.raise_if_any()
     assert phone is not None
-    return pid, phone, email or None
+    return pid, phone, email
 
 
 async def create_account(

@@ -19,7 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.accounts.service import account_of_citizen, clean_email, clean_phone
+from dinhdanh.accounts.service import account_of_citizen, check_email, check_phone
 from dinhdanh.enrollment import time_limits
 from dinhdanh.enrollment.application_models import (
     ACTIVE,
@@ -32,22 +32,23 @@ from dinhdanh.enrollment.application_models import (
 from dinhdanh.enrollment.steps import (
     STATUS_LABELS,
     EnrollmentTools,
+    clean_reason,
     has_reached,
-    load_application,
-    mark_captured,
+    locked_application,
+    mark_decided,
     new_reference,
     overdue,
     record_step,
-    require_status,
     sms,
 )
-from dinhdanh.platform import audit, clock
+from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Conflict, Forbidden, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.text import clean_line
 from dinhdanh.population import cards as registry_cards
-from dinhdanh.population.identity import Identity, identities, identity
+from dinhdanh.population.identity import Identity, identity, listed_identities
+from dinhdanh.population.rules import Checker
 from dinhdanh.population.scope import not_found
 from dinhdanh.population.service import load_citizen
 from dinhdanh.staff.units import get_unit
@@ -76,23 +77,18 @@ class NewApplication:
 
 
 def _check_new(data: NewApplication) -> tuple[str, str | None, str, str | None]:
-    errors = []
+    checker = Checker()
     if data.kind not in KINDS:
-        errors.append(field_error("kind", N_("Choose issue, renew or reissue.")))
+        checker.add("kind", N_("Choose issue, renew or reissue."))
     reasons = REASONS.get(data.kind, ())
     reason = data.reason or (reasons[0] if len(reasons) == 1 else "")
     if reasons and reason not in reasons:
-        errors.append(field_error("reason", N_("Choose the reason for the renewal.")))
-    phone = clean_phone(data.phone)
-    if phone is None:
-        errors.append(field_error("phone", N_("Enter a Vietnamese mobile number (10 digits).")))
-    email = clean_email(data.email)
-    if email is None:
-        errors.append(field_error("email", N_("Enter a valid e-mail address, or leave it empty.")))
-    if errors:
-        raise ValidationProblem(errors=errors)
+        checker.add("reason", N_("Choose the reason for the renewal."))
+    phone = checker.check("phone", check_phone, data.phone)
+    email = checker.check("email", check_email, data.email)
+    checker.raise_if_any()
     assert phone is not None
-    return data.kind, reason or None, phone, email or None
+    return data.kind, reason or None, phone, email
 
 
 async def _check_person(
@@ -222,30 +218,23 @@ async def update_details(
     identifying_marks: str,
 ) -> CardApplication:
     """Change the contact details, the account wish and the identifying marks."""
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "open")
-    errors = []
-    clean = clean_phone(phone)
-    if clean is None:
-        errors.append(field_error("phone", N_("Enter a Vietnamese mobile number (10 digits).")))
-    mail = clean_email(email)
-    if mail is None:
-        errors.append(field_error("email", N_("Enter a valid e-mail address, or leave it empty.")))
+    application = await locked_application(session, principal, application_id, "open")
+    checker = Checker()
+    clean = checker.check("phone", check_phone, phone)
+    mail = checker.check("email", check_email, email)
     marks = clean_line(identifying_marks)
     if len(marks) > 100:
-        errors.append(field_error("identifying_marks", N_("At most %(n)s characters."), n=100))
-    if errors:
-        raise ValidationProblem(errors=errors)
+        checker.add("identifying_marks", N_("At most %(n)s characters."), n=100)
+    checker.raise_if_any()
     who = await identity(session=session, citizen_id=application.citizen_id)
     assert who is not None and clean is not None
     if wants_account and not application.wants_account:
         await _check_person(session, who, application.kind, True)
-    application.phone, application.email = clean, mail or None
+    application.phone, application.email = clean, mail
     application.wants_account, application.identifying_marks = wants_account, marks
-    mark_captured(application, principal)
-    await record_step(session, principal, application, "enrollment.application.details_changed")
+    await record_step(
+        session, principal, application, "enrollment.application.details_changed", captured=True
+    )
     return application
 
 
@@ -272,10 +261,7 @@ async def submit_application(
     *, session: AsyncSession, principal: Principal, application_id: str
 ) -> CardApplication:
     """Capture done: the application waits for another officer's decision (SMS)."""
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "open")
+    application = await locked_application(session, principal, application_id, "open")
     missing = await missing_biometrics(session, application)
     if missing:
         raise ValidationProblem(
@@ -284,8 +270,9 @@ async def submit_application(
         )
     application.status = "submitted"
     application.submitted_at = clock.now()
-    mark_captured(application, principal)
-    await record_step(session, principal, application, "enrollment.application.submitted")
+    await record_step(
+        session, principal, application, "enrollment.application.submitted", captured=True
+    )
     await sms(
         session, application, N_("dinhdanh: application %(ref)s is captured and awaits approval.")
     )
@@ -296,18 +283,8 @@ async def cancel_application(
     *, session: AsyncSession, principal: Principal, application_id: str, reason: str
 ) -> CardApplication:
     """Cancel an undecided application (the applicant withdrew, or it was opened in error)."""
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, *ACTIVE)
-    text = clean_line(reason)
-    if not text or len(text) > 500:
-        raise ValidationProblem(
-            errors=[field_error("reason", N_("Write the reason (at most 500 characters)."))]
-        )
-    application.status = "cancelled"
-    application.decided_by, application.decided_at = principal.id, clock.now()
-    application.decision_reason = text
+    application = await locked_application(session, principal, application_id, *ACTIVE)
+    mark_decided(application, principal, "cancelled", clean_reason(reason))
     await record_step(session, principal, application, "enrollment.application.cancelled")
     await sms(session, application, N_("dinhdanh: application %(ref)s was cancelled."))
     return application
@@ -340,13 +317,11 @@ async def unit_applications(
             query.order_by(CardApplication.due_on, CardApplication.opened_at).limit(limit)
         )
     )
-    people = await identities(session=session, citizen_ids=[a.citizen_id for a in rows])
-    await audit.record_many(
-        session,
-        actor=principal,
+    people = await listed_identities(
+        session=session,
+        principal=principal,
         action="enrollment.application.listed",
-        subject_type="citizen",
-        citizen_ids=sorted({a.citizen_id for a in rows}),
+        citizen_ids=[a.citizen_id for a in rows],
     )
     today = clock.today()
     return [ListedApplication(a, people.get(a.citizen_id), overdue(a, today)) for a in rows]

@@ -24,18 +24,17 @@ from dinhdanh.enrollment.biometrics import captured, decrypt_image
 from dinhdanh.enrollment.card import CardData, ProducedCard, produce_card
 from dinhdanh.enrollment.steps import (
     EnrollmentTools,
-    load_application,
+    clean_reason,
+    locked_application,
+    mark_decided,
     record_step,
     require_other_officer,
-    require_status,
     sms,
 )
-from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
-from dinhdanh.platform.text import clean_line
 from dinhdanh.population import cards as registry_cards
 from dinhdanh.population import updates
 from dinhdanh.population.models import IdCard
@@ -43,7 +42,6 @@ from dinhdanh.population.service import CitizenRecord, Place, record_for_release
 
 # What the held card becomes: replaced on renewal, lost on reissue; a first card replaces none.
 SUPERSEDE: Final = {"issue": None, "renew": "replaced", "reissue": "lost"}
-REASON_MAX: Final = 500
 
 
 def dg2_context(card_id: uuid.UUID) -> str:
@@ -167,16 +165,21 @@ async def notify_approved(
     await sms(session, application, message)
 
 
+async def _decidable(
+    session: AsyncSession, principal: Principal, application_id: str
+) -> CardApplication:
+    """A submitted application of the unit, locked, that this officer may decide."""
+    application = await locked_application(session, principal, application_id, "submitted")
+    await require_other_officer(session, principal, application)
+    return application
+
+
 async def approve_application(
     *, session: AsyncSession, tools: EnrollmentTools, principal: Principal, application_id: str
 ) -> CardApplication:
     """Approve a submitted application: registry, card, chip, account, SMS and audit in the
     caller's one transaction (see the module's docstring)."""
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "submitted")
-    await require_other_officer(session, principal, application)
+    application = await _decidable(session, principal, application_id)
     grounds = f"card application {application.reference}"
     await updates.apply_changes(
         session=session,
@@ -199,8 +202,7 @@ async def approve_application(
     )
     await store_chip(session, tools.cipher, card, application, produced)
     account = await grant_account(session, tools, principal, application, record.personal_id)
-    application.status = "approved"
-    application.decided_by, application.decided_at = principal.id, clock.now()
+    mark_decided(application, principal, "approved")
     application.card_id = card.id
     application.account_id = account.id if account else None
     await notify_approved(session, application, account)
@@ -223,19 +225,8 @@ async def reject_application(
     reason: str,
 ) -> CardApplication:
     """Reject a submitted application with the reason the applicant will read."""
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "submitted")
-    await require_other_officer(session, principal, application)
-    text = clean_line(reason)
-    if not text or len(text) > REASON_MAX:
-        raise ValidationProblem(
-            errors=[field_error("reason", N_("Write the reason (at most 500 characters)."))]
-        )
-    application.status = "rejected"
-    application.decided_by, application.decided_at = principal.id, clock.now()
-    application.decision_reason = text
+    application = await _decidable(session, principal, application_id)
+    mark_decided(application, principal, "rejected", clean_reason(reason))
     await record_step(session, principal, application, "enrollment.application.rejected")
     await sms(
         session,

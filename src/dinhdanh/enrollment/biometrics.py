@@ -23,10 +23,10 @@ from dinhdanh.enrollment.application_models import (
 )
 from dinhdanh.enrollment.steps import (
     EnrollmentTools,
+    add_captured,
     load_application,
-    mark_captured,
+    locked_application,
     record_step,
-    require_status,
 )
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher
@@ -134,10 +134,7 @@ async def capture_image(
         raise ValidationProblem(errors=[field_error("position", N_("Choose the finger."))])
     if source not in SOURCES:
         source = "upload"
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "open")
+    application = await locked_application(session, principal, application_id, "open")
     info = check_image(data, position)
     await session.execute(
         delete(ApplicationBiometric).where(
@@ -158,13 +155,11 @@ async def capture_image(
         ),
         captured_by=principal.id,
     )
-    session.add(image)
-    await session.flush()
-    mark_captured(application, principal)
-    await record_step(
+    await add_captured(
         session,
         principal,
         application,
+        image,
         "enrollment.application.biometric_captured",
         {"position": position, "media_type": info.media_type, "bytes": len(data), "source": source},
     )

@@ -23,11 +23,10 @@ from dinhdanh.enrollment.application_models import (
 )
 from dinhdanh.enrollment.steps import (
     EnrollmentTools,
+    add_captured,
     has_reached,
-    load_application,
-    mark_captured,
+    locked_application,
     record_step,
-    require_status,
 )
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
@@ -38,7 +37,7 @@ from dinhdanh.population import updates
 from dinhdanh.population.identity import Identity, identities, identity
 from dinhdanh.population.rules import RuleError, parse_date
 from dinhdanh.population.scope import covers_citizen
-from dinhdanh.population.service import load_citizen
+from dinhdanh.population.service import load_citizen, parse_uuid
 
 MAX_DEPENDANTS: Final = 10
 MAX_DOCUMENTS: Final = 12
@@ -53,16 +52,6 @@ def number_context(application_id: uuid.UUID) -> str:
     return f"application_documents.number:{application_id}"
 
 
-async def _open(
-    session: AsyncSession, principal: Principal, application_id: str
-) -> CardApplication:
-    application = await load_application(
-        session=session, principal=principal, application_id=application_id, for_update=True
-    )
-    require_status(application, "open")
-    return application
-
-
 # ---------------------------------------------------------------- data corrections
 
 
@@ -71,19 +60,19 @@ async def capture_changes(
 ) -> CardApplication:
     """Keep the corrections that differ from the registry on the application (checked now,
     applied on approval); values equal to the registry's drop out."""
-    application = await _open(session, principal, application_id)
+    application = await locked_application(session, principal, application_id, "open")
     citizen = await load_citizen(
         session=session, scope=principal.scope, citizen_id=application.citizen_id
     )
     changes = await updates.check_changes(session=session, citizen=citizen, values=values)
     application.changes = changes
-    mark_captured(application, principal)
     await record_step(
         session,
         principal,
         application,
         "enrollment.application.changes_captured",
         {"fields": sorted(changes)},
+        captured=True,
     )
     return application
 
@@ -127,7 +116,7 @@ async def add_dependant(
     papers: str,
 ) -> ApplicationDependant:
     """A child under 14 or a ward the applicant will act for, with the papers presented."""
-    application = await _open(session, principal, application_id)
+    application = await locked_application(session, principal, application_id, "open")
     applicant = await identity(session=session, citizen_id=application.citizen_id)
     assert applicant is not None
     errors = []
@@ -154,11 +143,9 @@ async def add_dependant(
         raise ValidationProblem(
             errors=[field_error("personal_id", N_("A child dependant is under 14."))]
         )
-    count = await session.scalar(
-        select(func.count()).where(ApplicationDependant.application_id == application.id)
+    await _require_room(
+        session, ApplicationDependant, application, MAX_DEPENDANTS, N_("At most %(n)s dependants.")
     )
-    if (count or 0) >= MAX_DEPENDANTS:
-        raise Conflict(N_("At most %(n)s dependants."), type="too-many", n=MAX_DEPENDANTS)
     exists = await session.scalar(
         select(ApplicationDependant.id).where(
             ApplicationDependant.application_id == application.id,
@@ -170,13 +157,11 @@ async def add_dependant(
     dependant = ApplicationDependant(
         application_id=application.id, citizen_id=who.id, relation=relation, papers=text
     )
-    session.add(dependant)
-    await session.flush()
-    mark_captured(application, principal)
-    await record_step(
+    await add_captured(
         session,
         principal,
         application,
+        dependant,
         "enrollment.application.dependant_added",
         {"dependant": str(who.id), "relation": relation},
     )
@@ -187,30 +172,42 @@ async def remove_dependant(
     *, session: AsyncSession, principal: Principal, application_id: str, dependant_id: str
 ) -> None:
     """Take a dependant off the application."""
-    application = await _open(session, principal, application_id)
-    await _remove(session, ApplicationDependant, application, dependant_id)
-    mark_captured(application, principal)
+    await _remove(
+        session, principal, application_id, ApplicationDependant, dependant_id, "dependant"
+    )
+
+
+async def _require_room(
+    session: AsyncSession, model: type[Any], application: CardApplication, most: int, message: str
+) -> None:
+    """Conflict when the application already holds `most` rows of `model`."""
+    count = await session.scalar(select(func.count()).where(model.application_id == application.id))
+    if (count or 0) >= most:
+        raise Conflict(message, type="too-many", n=most)
+
+
+async def _remove(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: str,
+    model: type[Any],
+    row_id: str,
+    what: str,
+) -> None:
+    """Take a row (`what`: a dependant or a document) off an open application."""
+    application = await locked_application(session, principal, application_id, "open")
+    wanted = parse_uuid(row_id)
+    query = delete(model).where(model.id == wanted, model.application_id == application.id)
+    if wanted is None or not (await session.execute(query)).rowcount:
+        raise NotFound()
     await record_step(
         session,
         principal,
         application,
-        "enrollment.application.dependant_removed",
-        {"dependant_row": dependant_id},
+        f"enrollment.application.{what}_removed",
+        {f"{what}_row": row_id},
+        captured=True,
     )
-
-
-async def _remove(
-    session: AsyncSession, model: type[Any], application: CardApplication, row_id: str
-) -> None:
-    try:
-        wanted = uuid.UUID(row_id)
-    except ValueError:
-        raise NotFound() from None
-    done = await session.execute(
-        delete(model).where(model.id == wanted, model.application_id == application.id)
-    )
-    if not done.rowcount:
-        raise NotFound()
 
 
 async def dependants(session: AsyncSession, application: CardApplication) -> list[DependantView]:
@@ -295,13 +292,11 @@ async def add_document(
     data: DocumentIn,
 ) -> ApplicationDocument:
     """Record a document whose original the officer checked (the number encrypted)."""
-    application = await _open(session, principal, application_id)
+    application = await locked_application(session, principal, application_id, "open")
     number, issued, expires = _check_document(data)
-    count = await session.scalar(
-        select(func.count()).where(ApplicationDocument.application_id == application.id)
+    await _require_room(
+        session, ApplicationDocument, application, MAX_DOCUMENTS, N_("At most %(n)s documents.")
     )
-    if (count or 0) >= MAX_DOCUMENTS:
-        raise Conflict(N_("At most %(n)s documents."), type="too-many", n=MAX_DOCUMENTS)
     document = ApplicationDocument(
         application_id=application.id,
         kind=data.kind,
@@ -311,13 +306,11 @@ async def add_document(
         expires_on=expires,
         checked_by=principal.id,
     )
-    session.add(document)
-    await session.flush()
-    mark_captured(application, principal)
-    await record_step(
+    await add_captured(
         session,
         principal,
         application,
+        document,
         "enrollment.application.document_added",
         {"kind": data.kind},
     )
@@ -328,16 +321,7 @@ async def remove_document(
     *, session: AsyncSession, principal: Principal, application_id: str, document_id: str
 ) -> None:
     """Take a document off the application."""
-    application = await _open(session, principal, application_id)
-    await _remove(session, ApplicationDocument, application, document_id)
-    mark_captured(application, principal)
-    await record_step(
-        session,
-        principal,
-        application,
-        "enrollment.application.document_removed",
-        {"document_row": document_id},
-    )
+    await _remove(session, principal, application_id, ApplicationDocument, document_id, "document")
 
 
 async def documents(

@@ -8,8 +8,8 @@ caller records the card and its audit event.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from dinhdanh.population import names
 from dinhdanh.population import personal_id as pid_rules
 
 __all__ = ["CardData", "ProducedCard", "produce_card"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,13 @@ def _check(data: CardData) -> dt.date:
     return birth
 
 
+def _carried(part: type[T], data: CardData, birth: dt.date) -> T:
+    """A part of the card (the QR's content, DG13's) made of the card's fields of the same
+    names (the full name among them) and the date of birth."""
+    shared = [f.name for f in fields(part) if hasattr(data, f.name)]  # type: ignore[arg-type]
+    return part(**{name: getattr(data, name) for name in shared}, birth_date=birth)
+
+
 async def produce_card(
     data: CardData, *, session: AsyncSession, cipher: FieldCipher
 ) -> ProducedCard:
@@ -150,38 +158,10 @@ async def produce_card(
         middle_name=data.middle_name,
         given_name=data.given_name,
     )
-    qr_text = card_qr.build_qr_text(
-        card_qr.CardQr(
-            personal_id=data.personal_id,
-            legacy_id=data.legacy_id,
-            full_name=data.full_name,
-            birth_date=birth,
-            sex=data.sex,
-            residence=data.residence,
-            issue_date=data.issue_date,
-        )
-    )
+    qr_text = card_qr.build_qr_text(_carried(card_qr.CardQr, data, birth))
     dg1 = chip.build_dg1(lines)
     dg2 = chip.build_dg2(data.face_image)
-    dg13 = chip.build_dg13(
-        chip.VietnameseData(
-            personal_id=data.personal_id,
-            full_name=data.full_name,
-            birth_date=birth,
-            sex=data.sex,
-            nationality=data.nationality,
-            ethnicity=data.ethnicity,
-            religion=data.religion,
-            place_of_origin=data.place_of_origin,
-            residence=data.residence,
-            issue_date=data.issue_date,
-            expiry=data.expiry,
-            father_name=data.father_name,
-            mother_name=data.mother_name,
-            identifying_marks=data.identifying_marks,
-            legacy_id=data.legacy_id,
-        )
-    )
+    dg13 = chip.build_dg13(_carried(chip.VietnameseData, data, birth))
     signer = await keys.current_signer(session=session, cipher=cipher)
     signed = sod.build_sod(
         {1: dg1, 2: dg2, 13: dg13},

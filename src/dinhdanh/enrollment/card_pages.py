@@ -14,7 +14,7 @@ from dinhdanh.enrollment.applications import active_application
 from dinhdanh.enrollment.labels import label
 from dinhdanh.enrollment.officer_pages import form_values
 from dinhdanh.enrollment.steps import format_reference
-from dinhdanh.enrollment.web import Officer, Tools
+from dinhdanh.enrollment.web import Officer, Tools, private_file
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.web import Session, render_form
@@ -65,14 +65,7 @@ async def chip_download(
         card_id=card_id,
         name=name,
     )
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return private_file(data, "application/octet-stream", download_as=filename)
 
 
 @router.get(CARD_PATH + "/print/{side}.svg")
@@ -88,7 +81,7 @@ async def printable_side(
         card_id=card_id,
         side=side,
     )
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+    return private_file(svg, "image/svg+xml")
 
 
 @router.get(CARD_PATH + "/print", response_class=HTMLResponse)

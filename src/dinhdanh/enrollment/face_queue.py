@@ -22,14 +22,16 @@ from dinhdanh.enrollment import level1_card
 from dinhdanh.enrollment.face_match import image_context
 from dinhdanh.enrollment.level1 import Level1Tools
 from dinhdanh.enrollment.level1_models import FaceCheck, Level1Registration
-from dinhdanh.platform import audit, clock
+from dinhdanh.enrollment.steps import record_on
+from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import Conflict, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.text import clean_line
 from dinhdanh.population import personal_id as pid_rules
-from dinhdanh.population.identity import Identity, identities, identity
+from dinhdanh.population.identity import Identity, identity, listed_identities
+from dinhdanh.population.service import parse_uuid
 
 SUBJECT: Final = "face_check"
 VERDICTS: Final = ("match", "no_match")
@@ -92,13 +94,11 @@ async def list_checks(
             .limit(LIST_LIMIT)
         )
     )
-    people = await identities(session=session, citizen_ids=[r.citizen_id for r in rows])
-    await audit.record_many(
-        session,
-        actor=principal,
+    people = await listed_identities(
+        session=session,
+        principal=principal,
         action="enrollment.face_check.listed",
-        subject_type="citizen",
-        citizen_ids=sorted({r.citizen_id for r in rows}),
+        citizen_ids=[r.citizen_id for r in rows],
     )
     return [_item(r, people.get(r.citizen_id)) for r in rows]
 
@@ -122,12 +122,11 @@ class FaceCheckView:
 async def _load(
     session: AsyncSession, principal: Principal, check_id: str, *, for_update: bool = False
 ) -> FaceCheck:
-    try:
-        wanted = uuid.UUID(str(check_id))
-    except ValueError:
-        raise NotFound(NOT_IN_UNIT, type="face-check-not-found") from None
+    wanted = parse_uuid(check_id)
     query = select(FaceCheck).where(FaceCheck.id == wanted, _in_scope(principal.scope))
-    found = await session.scalar(query.with_for_update() if for_update else query)
+    if for_update:
+        query = query.with_for_update()
+    found = await session.scalar(query) if wanted else None
     if found is None:
         raise NotFound(NOT_IN_UNIT, type="face-check-not-found")
     return found
@@ -141,14 +140,7 @@ async def view_check(
     person = await identity(session=session, citizen_id=check.citizen_id)
     assert person is not None  # the foreign key guarantees it
     registration = await session.get(Level1Registration, check.subject_id)
-    await audit.record(
-        session,
-        actor=principal,
-        action="enrollment.face_check.viewed",
-        subject_type=SUBJECT,
-        subject_id=check.id,
-        citizen_id=check.citizen_id,
-    )
+    await record_on(session, principal, SUBJECT, check, "enrollment.face_check.viewed")
     reference = None
     if check.reference_enc is not None:
         reference = cipher.decrypt_bytes(
@@ -212,15 +204,8 @@ async def decide(
     check.decided_unit = principal.unit_code
     check.decided_at = clock.now()
     check.reason = text
-    await audit.record(
-        session,
-        actor=principal,
-        action="enrollment.face_check.decided",
-        subject_type=SUBJECT,
-        subject_id=check.id,
-        citizen_id=check.citizen_id,
-        data={"verdict": verdict, "reason": text},
-    )
+    data = {"verdict": verdict, "reason": text}
+    await record_on(session, principal, SUBJECT, check, "enrollment.face_check.decided", data)
     registration = await session.scalar(
         select(Level1Registration)
         .where(Level1Registration.id == check.subject_id)

@@ -8,16 +8,16 @@ import base64
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from dinhdanh.enrollment import face_queue
 from dinhdanh.enrollment.level1_web import Tools
+from dinhdanh.enrollment.web import Officer
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import Problem
-from dinhdanh.platform.web import Session, render, render_form, require_staff
+from dinhdanh.platform.web import Session, render, render_form, submit
 
 router = APIRouter(prefix="/officer/face-checks", include_in_schema=False)
-Officer = Annotated[Principal, require_staff("officer", "supervisor")]
 TEMPLATES: Final = "enrollment/level1/"
 STATUSES: Final = ("pending", "match", "no_match")
 
@@ -89,19 +89,21 @@ async def decide(
 ) -> Response:
     """Match: the level-1 account is created and the person told by SMS. No match: the
     person is told to come to the office."""
-    try:
-        await face_queue.decide(
+
+    async def failed(problem: Problem) -> Response:
+        await session.rollback()
+        values = {"verdict": verdict, "reason": reason}
+        return await _check_page(request, session, tools, principal, check_id[:40], problem, values)
+
+    return await submit(
+        face_queue.decide(
             session=session,
             tools=tools,
             principal=principal,
             check_id=check_id[:40],
             verdict=verdict,
             reason=reason,
-        )
-    except Problem as problem:
-        if problem.status == 404:
-            raise
-        await session.rollback()
-        values = {"verdict": verdict, "reason": reason}
-        return await _check_page(request, session, tools, principal, check_id[:40], problem, values)
-    return RedirectResponse(f"/officer/face-checks?done={verdict}", status_code=303)
+        ),
+        then=lambda _: f"/officer/face-checks?done={verdict}",
+        failed=failed,
+    )

@@ -116,13 +116,13 @@ async def _current(session: AsyncSession, kind: Kind) -> ChipSigningKey | None:
 
 async def _store(
     session: AsyncSession,
-    *,
     cipher: FieldCipher,
     actor: Principal,
     kind: Kind,
     issued: pki.Issued,
-    issuer_kid: str | None,
-    replaces: str | None,
+    *,
+    issuer_kid: str | None = None,
+    replaces: str | None = None,
 ) -> ChipSigningKey:
     cert = issued.certificate
     pem = issued.private_key.private_bytes(
@@ -172,6 +172,34 @@ async def _retire(session: AsyncSession, row: ChipSigningKey, *, actor: Principa
     )
 
 
+async def _new_csca(
+    session: AsyncSession, *, cipher: FieldCipher, actor: Principal, replaces: str | None
+) -> tuple[ChipSigningKey, pki.Issued]:
+    """A new self-signed CSCA, stored; its row and its key pair."""
+    issued = pki.make_csca(clock.now())
+    return await _store(session, cipher, actor, "csca", issued, replaces=replaces), issued
+
+
+async def _new_ds(
+    session: AsyncSession,
+    *,
+    cipher: FieldCipher,
+    actor: Principal,
+    csca: ChipSigningKey,
+    issuer: pki.Issued,
+) -> ChipSigningKey:
+    """Retire the current DS, if any, and certify a new one under `csca` (`issuer`: its
+    key pair)."""
+    old = await _current(session, "ds")
+    if old is not None:
+        await _retire(session, old, actor=actor)
+    issued = pki.issue_ds(issuer, clock.now())
+    replaces = old.kid if old else None
+    return await _store(
+        session, cipher, actor, "ds", issued, issuer_kid=csca.kid, replaces=replaces
+    )
+
+
 async def create_keys(
     *, session: AsyncSession, cipher: FieldCipher, actor: Principal
 ) -> list[ChipKeyInfo]:
@@ -181,30 +209,13 @@ async def create_keys(
     created: list[ChipSigningKey] = []
     csca = await _current(session, "csca")
     ds = await _current(session, "ds")
+    issuer = None
     if csca is None:
-        csca = await _store(
-            session,
-            cipher=cipher,
-            actor=actor,
-            kind="csca",
-            issued=pki.make_csca(clock.now()),
-            issuer_kid=None,
-            replaces=None,
-        )
+        csca, issuer = await _new_csca(session, cipher=cipher, actor=actor, replaces=None)
         created.append(csca)
     if ds is None:
-        issued = pki.issue_ds(_issued(csca, cipher), clock.now())
-        created.append(
-            await _store(
-                session,
-                cipher=cipher,
-                actor=actor,
-                kind="ds",
-                issued=issued,
-                issuer_kid=csca.kid,
-                replaces=None,
-            )
-        )
+        issuer = issuer or _issued(csca, cipher)
+        created.append(await _new_ds(session, cipher=cipher, actor=actor, csca=csca, issuer=issuer))
     return [_info(row) for row in created]
 
 
@@ -212,21 +223,10 @@ async def rotate_ds(*, session: AsyncSession, cipher: FieldCipher, actor: Princi
     """Retire the current DS and certify a new one under the current CSCA."""
     await _one_at_a_time(session)
     csca = await _current(session, "csca")
-    old = await _current(session, "ds")
     if csca is None:
         raise Conflict(NO_KEYS, type="chip-keys-missing")
-    if old is not None:
-        await _retire(session, old, actor=actor)
-    row = await _store(
-        session,
-        cipher=cipher,
-        actor=actor,
-        kind="ds",
-        issued=pki.issue_ds(_issued(csca, cipher), clock.now()),
-        issuer_kid=csca.kid,
-        replaces=old.kid if old else None,
-    )
-    return _info(row)
+    issuer = _issued(csca, cipher)
+    return _info(await _new_ds(session, cipher=cipher, actor=actor, csca=csca, issuer=issuer))
 
 
 async def rotate_csca(
@@ -239,28 +239,8 @@ async def rotate_csca(
     if old is None:
         raise Conflict(NO_KEYS, type="chip-keys-missing")
     await _retire(session, old, actor=actor)
-    issued = pki.make_csca(clock.now())
-    csca = await _store(
-        session,
-        cipher=cipher,
-        actor=actor,
-        kind="csca",
-        issued=issued,
-        issuer_kid=None,
-        replaces=old.kid,
-    )
-    old_ds = await _current(session, "ds")
-    if old_ds is not None:
-        await _retire(session, old_ds, actor=actor)
-    ds = await _store(
-        session,
-        cipher=cipher,
-        actor=actor,
-        kind="ds",
-        issued=pki.issue_ds(issued, clock.now()),
-        issuer_kid=csca.kid,
-        replaces=old_ds.kid if old_ds else None,
-    )
+    csca, issuer = await _new_csca(session, cipher=cipher, actor=actor, replaces=old.kid)
+    ds = await _new_ds(session, cipher=cipher, actor=actor, csca=csca, issuer=issuer)
     return _info(csca), _info(ds)
 
 

@@ -19,7 +19,6 @@ limit on starts). Every change writes one audit event with the person's registry
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -30,13 +29,15 @@ from dinhdanh.accounts import service as accounts
 from dinhdanh.accounts.service import AccountTools
 from dinhdanh.enrollment.face_match import FaceMatcher, OfficerQueueMatcher
 from dinhdanh.enrollment.level1_models import Level1Registration
-from dinhdanh.platform import audit, clock, outbox
+from dinhdanh.enrollment.steps import record_on
+from dinhdanh.platform import clock, outbox
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher, constant_time_equals, random_token, token_digest
-from dinhdanh.platform.errors import Conflict, NotFound, Problem, ValidationProblem, field_error
+from dinhdanh.platform.errors import Conflict, NotFound, Problem
 from dinhdanh.platform.i18n import N_, gettext
-from dinhdanh.population import personal_id as pid_rules
 from dinhdanh.population.identity import identity
+from dinhdanh.population.rules import Checker, typed_personal_id
+from dinhdanh.population.service import parse_uuid
 
 SUBJECT: Final = "level1_registration"
 PHONE_CODE: Final = "level1-phone"
@@ -80,15 +81,8 @@ async def record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """The audit event of one step, with the person's registry id for their activity log."""
-    await audit.record(
-        session,
-        actor=actor,
-        action=action,
-        subject_type=SUBJECT,
-        subject_id=registration.id,
-        citizen_id=registration.citizen_id,
-        data={"channel": registration.channel, **(data or {})},
-    )
+    data = {"channel": registration.channel, **(data or {})}
+    await record_on(session, actor, SUBJECT, registration, action, data)
 
 
 async def sms(
@@ -104,22 +98,13 @@ async def sms(
 
 
 def _check_contact(personal_id: str, phone: str, email: str) -> tuple[str, str, str | None]:
-    errors = []
-    pid = "".join((personal_id or "").split())
-    try:
-        pid_rules.validate(pid)
-    except pid_rules.InvalidPersonalId:
-        errors.append(field_error("personal_id", N_("Enter a valid 12-digit personal ID.")))
-    clean_phone = accounts.clean_phone(phone)
-    if clean_phone is None:
-        errors.append(field_error("phone", N_("Enter a Vietnamese mobile number (10 digits).")))
-    clean_email = accounts.clean_email(email)
-    if clean_email is None:
-        errors.append(field_error("email", N_("Enter a valid e-mail address, or leave it empty.")))
-    if errors:
-        raise ValidationProblem(errors=errors)
-    assert clean_phone is not None
-    return pid, clean_phone, clean_email or None
+    checker = Checker()
+    pid = checker.check("personal_id", typed_personal_id, personal_id)
+    clean_phone = checker.check("phone", accounts.check_phone, phone)
+    clean_email = checker.check("email", accounts.check_email, email)
+    checker.raise_if_any()
+    assert pid is not None and clean_phone is not None
+    return pid, clean_phone, clean_email
 
 
 async def start(
@@ -221,12 +206,11 @@ async def load(
 ) -> Level1Registration:
     """The registration with this id whose token is `token`, else NotFound (the same for
     an unknown id, a wrong token and an expired registration)."""
-    try:
-        wanted = uuid.UUID(str(registration_id))
-    except ValueError:
-        raise NotFound(NOT_FOUND, type="registration-not-found") from None
+    wanted = parse_uuid(registration_id)
     query = select(Level1Registration).where(Level1Registration.id == wanted)
-    found = await session.scalar(query.with_for_update() if for_update else query)
+    if for_update:
+        query = query.with_for_update()
+    found = await session.scalar(query) if wanted else None
     if (
         found is None
         or found.token_digest is None
@@ -269,7 +253,6 @@ class RegistrationStatus:
     evidence: str | None
     no_chip_verification: bool
     checks: dict[str, Any]
-    refused_attempts: int
     attempts_left: int
     due_on: dt.date | None
     expires_at: dt.datetime
@@ -285,7 +268,6 @@ def status_of(registration: Level1Registration) -> RegistrationStatus:
         evidence=registration.evidence,
         no_chip_verification=registration.no_chip_verification,
         checks=dict(registration.checks),
-        refused_attempts=registration.refused_attempts,
         attempts_left=max(0, MAX_REFUSALS - registration.refused_attempts),
         due_on=registration.due_on,
         expires_at=registration.created_at + LIFETIME,

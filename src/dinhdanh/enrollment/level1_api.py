@@ -12,12 +12,12 @@ A signed-in level-2 holder registers a child under 14 or a ward at `POST /depend
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 
 from dinhdanh.accounts.web import CurrentCitizen, bearer
 from dinhdanh.enrollment import level1, level1_card, level1_guardian
@@ -57,21 +57,12 @@ class DependantIn(BaseModel):
     personal_id: str = Field(max_length=40)
 
 
-class RegistrationOut(BaseModel):
+@dataclass(frozen=True)
+class RegistrationOut(level1.RegistrationStatus):
     """Where a registration stands."""
 
-    id: str
-    state: str
-    next_step: str | None
-    phone: str
-    evidence: str | None
-    no_chip_verification: bool
-    checks: dict[str, Any]
-    attempts_left: int
-    due_on: dt.date | None
-    expires_at: dt.datetime
 
-
+@dataclass(frozen=True)
 class StartedOut(RegistrationOut):
     """The new registration and its token (shown only here)."""
 
@@ -87,8 +78,11 @@ class DependantOut(BaseModel):
     account_id: str
 
 
+_AS_JSON: Final = TypeAdapter(level1.RegistrationStatus)
+
+
 def _status(registration: Any) -> dict[str, Any]:
-    return RegistrationOut(**level1.status_of(registration).__dict__).model_dump(mode="json")
+    return _AS_JSON.dump_python(level1.status_of(registration), mode="json")  # type: ignore[no-any-return]
 
 
 @router.post("/registrations", status_code=201, response_model=StartedOut)
@@ -237,13 +231,7 @@ async def submit_card(
 
     async def operation() -> tuple[int, dict[str, Any]]:
         await level1_card.submit(
-            session=session,
-            tools=tools,
-            actor=actor,
-            registration=registration,
-            selfie=upload.selfie,
-            chip_files=upload.chip_files,
-            qr_text=upload.qr_text,
+            session=session, tools=tools, actor=actor, registration=registration, upload=upload
         )
         return 202, _status(registration)
 

@@ -11,6 +11,7 @@ counts and audits (committed by the caller while it answers the refusal).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +31,15 @@ from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import Conflict, Problem
 from dinhdanh.platform.i18n import N_
+
+
+@dataclass(frozen=True)
+class CardUpload:
+    """What the card step sent: the chip's files, or the QR text, and the selfie."""
+
+    chip_files: list[bytes]
+    qr_text: str
+    selfie: bytes
 
 
 async def card_photo(
@@ -106,12 +116,11 @@ async def submit(
     tools: Level1Tools,
     actor: Principal,
     registration: Level1Registration,
-    selfie: bytes,
-    chip_files: list[bytes] | None = None,
-    qr_text: str | None = None,
+    upload: CardUpload,
 ) -> Level1Registration:
     """Check the card and the selfie, then hand the face to the matcher (a QR-only
     registration always to the officer queue). Refused names the failed check."""
+    selfie, chip_files, qr_text = upload.selfie, upload.chip_files, upload.qr_text
     require_state(registration, "phone_verified")
     if registration.refused_attempts >= MAX_REFUSALS:
         raise Conflict(

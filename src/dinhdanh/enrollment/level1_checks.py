@@ -99,6 +99,26 @@ class CardClaims:
     face: FaceImage | None = None  # the chip's DG2
     files: dict[int, bytes] | None = None  # the chip's data groups, 0 for EF.SOD
 
+    @classmethod
+    def of(
+        cls,
+        evidence: str,
+        card: chip.VietnameseData | card_qr.CardQr,
+        expiry: dt.date | None,
+        **chip_parts: Any,
+    ) -> CardClaims:
+        """The claims of what the chip's DG13 or the QR text prints about the holder."""
+        return cls(
+            evidence=evidence,
+            personal_id=card.personal_id,
+            full_name=card.full_name,
+            birth_date=card.birth_date,
+            sex=card.sex,
+            issue_date=card.issue_date,
+            expiry=expiry,
+            **chip_parts,
+        )
+
 
 @dataclass(frozen=True)
 class RegistryMatch:
@@ -188,17 +208,7 @@ def read_chip(files: Iterable[bytes], cscas: Iterable[x509.Certificate]) -> Card
         raise Refused(
             "chip-inconsistent", N_("The chip's machine-readable zone and its data disagree.")
         )
-    return CardClaims(
-        evidence="chip",
-        personal_id=vn.personal_id,
-        full_name=vn.full_name,
-        birth_date=vn.birth_date,
-        sex=vn.sex,
-        issue_date=vn.issue_date,
-        expiry=vn.expiry,
-        face=face,
-        files=found,
-    )
+    return CardClaims.of("chip", vn, vn.expiry, face=face, files=found)
 
 
 def read_qr(text: str) -> CardClaims:
@@ -210,15 +220,7 @@ def read_qr(text: str) -> CardClaims:
             "qr-unreadable",
             N_("Scan the QR code on the card again: the text has 7 fields separated by '|'."),
         ) from None
-    return CardClaims(
-        evidence="qr",
-        personal_id=qr.personal_id,
-        full_name=qr.full_name,
-        birth_date=qr.birth_date,
-        sex=qr.sex,
-        issue_date=qr.issue_date,
-        expiry=None,
-    )
+    return CardClaims.of("qr", qr, None)
 
 
 # ---------------------------------------------------------------- the registry

@@ -22,10 +22,10 @@ from dinhdanh.enrollment.level1_models import Level1Registration
 from dinhdanh.enrollment.steps import has_reached
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
-from dinhdanh.platform.errors import Conflict, Forbidden, ValidationProblem, field_error
+from dinhdanh.platform.errors import Conflict, Forbidden
 from dinhdanh.platform.i18n import N_
-from dinhdanh.population import personal_id as pid_rules
 from dinhdanh.population.identity import identity
+from dinhdanh.population.rules import check_field, typed_personal_id
 from dinhdanh.population.service import record_for_release
 
 PARENTS: Final = ("father", "mother")
@@ -49,13 +49,7 @@ async def register_dependant(
             ),
             type="level-2-required",
         )
-    pid = "".join((personal_id or "").split())
-    try:
-        pid_rules.validate(pid)
-    except pid_rules.InvalidPersonalId:
-        raise ValidationProblem(
-            errors=[field_error("personal_id", N_("Enter a valid 12-digit personal ID."))]
-        ) from None
+    pid = check_field("personal_id", typed_personal_id, personal_id)
     person = await identity(session=session, personal_id=pid)
     if person is None or person.id == holder.citizen_id:
         raise Forbidden(NOT_YOURS, type="not-guardian")

@@ -19,6 +19,7 @@ from dinhdanh.enrollment import level1, level1_card, level1_guardian
 from dinhdanh.enrollment.level1_checks import Refused
 from dinhdanh.enrollment.level1_models import Level1Registration
 from dinhdanh.enrollment.level1_web import Tools, anonymous, read_card_upload
+from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.errors import NotFound, Problem
 from dinhdanh.platform.web import Session, render, render_form, set_session_cookie
 
@@ -50,12 +51,16 @@ async def _current(
         return None
 
 
-def _elsewhere(registration: Level1Registration | None, here: str) -> RedirectResponse | None:
-    """Where to go instead of `here`: the start without a registration, else its state's page."""
+async def _on_page(
+    request: Request, session: Session, here: str, *, for_update: bool = False
+) -> Level1Registration | RedirectResponse:
+    """The registration whose step is the page `here`; else where to go instead: the start
+    without a registration, or the page of its state."""
+    registration = await _current(request, session, for_update=for_update)
     if registration is None:
         return _see(PATH)
     page = PAGES.get(registration.state, "/register/status")
-    return None if page == here else _see(page)
+    return registration if page == here else _see(page)
 
 
 # ---------------------------------------------------------------- start
@@ -118,10 +123,9 @@ def _phone_page(
 @router.get("/phone")
 async def phone_form(request: Request, session: Session, sent: str = "") -> Response:
     """The second step: the code sent to the phone."""
-    registration = await _current(request, session)
-    go = _elsewhere(registration, "/register/phone")
-    if go or registration is None:
-        return go or _see(PATH)
+    registration = await _on_page(request, session, "/register/phone")
+    if isinstance(registration, Response):
+        return registration
     return _phone_page(request, registration, sent=bool(sent))
 
 
@@ -133,10 +137,9 @@ async def verify_phone(
     code: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """Check the code."""
-    registration = await _current(request, session, for_update=True)
-    go = _elsewhere(registration, "/register/phone")
-    if go or registration is None:
-        return go or _see(PATH)
+    registration = await _on_page(request, session, "/register/phone", for_update=True)
+    if isinstance(registration, Response):
+        return registration
     try:
         await level1.verify_phone(
             session=session,
@@ -153,10 +156,9 @@ async def verify_phone(
 @router.post("/phone/resend")
 async def resend_code(request: Request, session: Session, tools: Tools) -> Response:
     """Send a new code."""
-    registration = await _current(request, session, for_update=True)
-    go = _elsewhere(registration, "/register/phone")
-    if go or registration is None:
-        return go or _see(PATH)
+    registration = await _on_page(request, session, "/register/phone", for_update=True)
+    if isinstance(registration, Response):
+        return registration
     try:
         await level1.send_phone_code(
             session=session, tools=tools, actor=anonymous(request), registration=registration
@@ -183,31 +185,23 @@ def _card_page(
 @router.get("/card")
 async def card_form(request: Request, session: Session) -> Response:
     """The third step: the card's chip files (or its QR text) and a selfie."""
-    registration = await _current(request, session)
-    go = _elsewhere(registration, "/register/card")
-    if go or registration is None:
-        return go or _see(PATH)
+    registration = await _on_page(request, session, "/register/card")
+    if isinstance(registration, Response):
+        return registration
     return _card_page(request, registration)
 
 
 @router.post("/card")
 async def submit_card(request: Request, session: Session, tools: Tools) -> Response:
     """Run every check and hand the face to the matcher; a refusal names the failed check."""
-    registration = await _current(request, session, for_update=True)
-    go = _elsewhere(registration, "/register/card")
-    if go or registration is None:
-        return go or _see(PATH)
+    registration = await _on_page(request, session, "/register/card", for_update=True)
+    if isinstance(registration, Response):
+        return registration
     upload = await read_card_upload(await request.form())
     actor = anonymous(request)
     try:
         await level1_card.submit(
-            session=session,
-            tools=tools,
-            actor=actor,
-            registration=registration,
-            selfie=upload.selfie,
-            chip_files=upload.chip_files,
-            qr_text=upload.qr_text,
+            session=session, tools=tools, actor=actor, registration=registration, upload=upload
         )
     except Refused as refused:
         await level1_card.record_refusal(
@@ -233,15 +227,32 @@ async def status_page(request: Request, session: Session) -> Response:
 # ---------------------------------------------------------------- a parent's or guardian's
 
 
+async def _dependant_page(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    problem: Problem | None = None,
+    *,
+    done: bool = False,
+    form: dict[str, str] | None = None,
+) -> Response:
+    account = await accounts.get_account(session, principal.id or "")
+    return render_form(
+        request,
+        TEMPLATES + "dependant.html",
+        problem,
+        level=account.level,
+        done=done,
+        form=form or {},
+    )
+
+
 @guardian_router.get("/register")
 async def dependant_form(
     request: Request, session: Session, principal: CurrentCitizen, done: str = ""
 ) -> Response:
     """Register level 1 for your child under 14 or your ward."""
-    account = await accounts.get_account(session, principal.id or "")
-    return render_form(
-        request, TEMPLATES + "dependant.html", level=account.level, done=bool(done), form={}
-    )
+    return await _dependant_page(request, session, principal, done=bool(done))
 
 
 @guardian_router.post("/register")
@@ -259,13 +270,7 @@ async def register_dependant(
         )
     except Problem as problem:
         await session.rollback()
-        account = await accounts.get_account(session, principal.id or "")
-        return render_form(
-            request,
-            TEMPLATES + "dependant.html",
-            problem,
-            level=account.level,
-            done=False,
-            form={"personal_id": personal_id},
+        return await _dependant_page(
+            request, session, principal, problem, form={"personal_id": personal_id}
         )
     return _see("/me/dependants/register?done=1")

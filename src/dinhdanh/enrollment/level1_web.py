@@ -3,7 +3,6 @@ anonymous caller, and reading the uploaded card and selfie from a multipart form
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
@@ -13,6 +12,7 @@ from dinhdanh.accounts.web import tools_of
 from dinhdanh.enrollment.biometrics import MAX_IMAGE_BYTES
 from dinhdanh.enrollment.face_match import make_face_matcher
 from dinhdanh.enrollment.level1 import Level1Tools
+from dinhdanh.enrollment.level1_card import CardUpload
 from dinhdanh.enrollment.level1_checks import MAX_CHIP_FILE_BYTES
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.web import MAX_FORM_BYTES, client_ip
@@ -42,15 +42,6 @@ Tools = Annotated[Level1Tools, Depends(level1_tools)]
 def anonymous(request: Request) -> Principal:
     """The caller of a registration step: nobody signed in, known by their address."""
     return Principal.anonymous(client_ip(request))
-
-
-@dataclass(frozen=True)
-class CardUpload:
-    """What the card step sent: the chip's files, or the QR text, and the selfie."""
-
-    chip_files: list[bytes]
-    qr_text: str
-    selfie: bytes
 
 
 async def _file(value: object, limit: int) -> bytes:

@@ -4,9 +4,10 @@ application page (capture forms: `capture_pages.py`), submission and the decisio
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +21,7 @@ from dinhdanh.enrollment.application_models import (
 )
 from dinhdanh.enrollment.labels import label
 from dinhdanh.enrollment.steps import (
+    EnrollmentTools,
     format_reference,
     load_application,
     overdue,
@@ -173,36 +175,6 @@ async def application_page(
     )
 
 
-def shown_again(
-    request: Request,
-    session: AsyncSession,
-    principal: Principal,
-    application_id: str,
-    form_name: str,
-    values: dict[str, str] | None = None,
-) -> Callable[[Problem], Awaitable[Response]]:
-    """Undo what the failed step flushed, then show the application with the form's errors."""
-
-    async def failed(problem: Problem) -> Response:
-        await session.rollback()
-        return await application_page(
-            request,
-            session,
-            principal,
-            application_id,
-            problem=problem,
-            form_name=form_name,
-            values=values,
-        )
-
-    return failed
-
-
-def back_to(application_id: str, done: str) -> Callable[[Any], str]:
-    """Where a step that worked goes: the application page with its message."""
-    return lambda _: f"/officer/applications/{application_id}?done={done}"
-
-
 @router.get("/{application_id}", response_class=HTMLResponse)
 async def detail_page(
     request: Request, application_id: str, session: Session, principal: Officer
@@ -211,72 +183,98 @@ async def detail_page(
     return await application_page(request, session, principal, application_id)
 
 
-async def step(
-    request: Request,
-    session: AsyncSession,
-    principal: Principal,
-    application_id: str,
-    name: str,
-    operation: Callable[[dict[str, str]], Awaitable[Any]],
-) -> Response:
-    """Post one of the application page's forms; errors come back to that form."""
-    values = form_values(await request.form())
-    return await submit(
-        operation(values),
-        then=back_to(application_id, name),
-        failed=shown_again(request, session, principal, application_id, name, values),
-    )
+@dataclass
+class StepForm:
+    """One of the application page's forms, posted: the request, who posts it, and the
+    application it is for."""
+
+    request: Request
+    session: AsyncSession
+    principal: Principal
+    tools: EnrollmentTools
+    application_id: str
+
+    @property
+    def on(self) -> dict[str, Any]:
+        """The keyword arguments every operation on the application takes."""
+        return {
+            "session": self.session,
+            "principal": self.principal,
+            "application_id": self.application_id,
+        }
+
+    def shown_again(
+        self, form_name: str, values: dict[str, str] | None = None
+    ) -> Callable[[Problem], Awaitable[Response]]:
+        """Undo what the failed step flushed, then show the application with the form's
+        errors."""
+
+        async def failed(problem: Problem) -> Response:
+            await self.session.rollback()
+            return await application_page(
+                self.request,
+                self.session,
+                self.principal,
+                self.application_id,
+                problem=problem,
+                form_name=form_name,
+                values=values,
+            )
+
+        return failed
+
+    def back(self, done: str) -> Callable[[Any], str]:
+        """Where a step that worked goes: the application page with its message."""
+        return lambda _: f"/officer/applications/{self.application_id}?done={done}"
+
+    async def run(
+        self, name: str, operation: Callable[[dict[str, str]], Awaitable[Any]]
+    ) -> Response:
+        """Post the form's text fields to `operation`; errors come back to that form."""
+        values = form_values(await self.request.form())
+        return await submit(
+            operation(values), then=self.back(name), failed=self.shown_again(name, values)
+        )
+
+
+def _step_form(
+    request: Request, application_id: str, session: Session, tools: Tools, principal: Officer
+) -> StepForm:
+    return StepForm(request, session, principal, tools, application_id)
+
+
+Step = Annotated[StepForm, Depends(_step_form)]
 
 
 @router.post("/{application_id}/submit")
-async def submit_form(
-    request: Request, application_id: str, session: Session, principal: Officer
-) -> Response:
+async def submit_form(step: Step) -> Response:
     """Capture done: hand the application to another officer for the decision."""
-    return await step(
-        request, session, principal, application_id, "submitted",
-        lambda _: applications.submit_application(
-            session=session, principal=principal, application_id=application_id
-        ),
-    )  # fmt: skip
+    return await step.run("submitted", lambda _: applications.submit_application(**step.on))
 
 
 @router.post("/{application_id}/approve")
-async def approve_form(
-    request: Request, application_id: str, session: Session, tools: Tools, principal: Officer
-) -> Response:
+async def approve_form(step: Step) -> Response:
     """Approve: registry, card, account, SMS in one transaction."""
-    return await step(
-        request, session, principal, application_id, "approved",
-        lambda _: approval.approve_application(
-            session=session, tools=tools, principal=principal, application_id=application_id
-        ),
-    )  # fmt: skip
+    return await step.run(
+        "approved", lambda _: approval.approve_application(**step.on, tools=step.tools)
+    )
 
 
 @router.post("/{application_id}/reject")
-async def reject_form(
-    request: Request, application_id: str, session: Session, tools: Tools, principal: Officer
-) -> Response:
+async def reject_form(step: Step) -> Response:
     """Reject with the reason the applicant reads."""
-    return await step(
-        request, session, principal, application_id, "rejected",
+    return await step.run(
+        "rejected",
         lambda v: approval.reject_application(
-            session=session, tools=tools, principal=principal,
-            application_id=application_id, reason=v.get("reason", ""),
+            **step.on, tools=step.tools, reason=v.get("reason", "")
         ),
-    )  # fmt: skip
+    )
 
 
 @router.post("/{application_id}/cancel")
-async def cancel_form(
-    request: Request, application_id: str, session: Session, principal: Officer
-) -> Response:
+async def cancel_form(step: Step) -> Response:
     """Cancel an undecided application."""
-    return await step(
-        request, session, principal, application_id, "cancelled",
-        lambda v: applications.cancel_application(
-            session=session, principal=principal, application_id=application_id,
-            reason=v.get("reason", ""),
-        ),
-    )  # fmt: skip
+    return await step.run(
+        "cancelled",
+        lambda v: applications.cancel_application(**step.on, reason=v.get("reason", "")),
+    )

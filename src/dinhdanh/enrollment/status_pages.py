@@ -4,12 +4,10 @@ one answer for anything that does not match) and the app's API for a signed-in c
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
 
 from dinhdanh.accounts.web import CurrentCitizen
 from dinhdanh.enrollment import tracking
@@ -26,26 +24,14 @@ STATUS_LIMIT = "10/minute"
 PROBLEM = {"content": {"application/problem+json": {}}}
 
 
-class ApplicationOut(BaseModel):
+@dataclasses.dataclass(frozen=True)
+class ApplicationOut(tracking.ApplicationStatus):
     """An application as the applicant follows it."""
-
-    reference: str
-    kind: str
-    reason: str | None
-    status: str
-    status_label: str
-    unit_name: str
-    opened_on: dt.date
-    due_on: dt.date
-    overdue: bool
-    decided_on: dt.date | None
-    decision_reason: str | None
-    wants_account: bool
 
     @classmethod
     def of(cls, status: tracking.ApplicationStatus) -> ApplicationOut:
         """From the tracking view."""
-        return cls(**dataclasses.asdict(status), status_label=label("status", status.status))
+        return cls(**dataclasses.asdict(status))
 
 
 def _page(request: Request, **context: Any) -> Response:

@@ -1,6 +1,6 @@
 """The steps every application operation shares: the tools, the reference, loading an
 application of the caller's unit, the state checks, the four-eyes rule, the audit event
-and the SMS to the applicant."""
+of a step or a capture, the decision's reason and the SMS to the applicant."""
 
 from __future__ import annotations
 
@@ -20,14 +20,17 @@ from dinhdanh.platform import audit, clock, outbox
 from dinhdanh.platform.audit import AuditEvent
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher
-from dinhdanh.platform.errors import Conflict, Forbidden, NotFound
+from dinhdanh.platform.errors import Conflict, Forbidden, NotFound, ValidationProblem, field_error
 from dinhdanh.platform.i18n import N_, gettext
+from dinhdanh.platform.text import clean_line
 from dinhdanh.population.card_rules import milestone_date
 from dinhdanh.population.identity import Identity
+from dinhdanh.population.service import parse_uuid
 
 SUBJECT: Final = "card_application"
 _REFERENCE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _REFERENCE_LENGTH: Final = 10
+REASON_MAX: Final = 500
 
 NOT_IN_UNIT: Final = N_("No application with this reference in your unit.")
 # The capture steps: whoever did one of them may not decide the application.
@@ -74,23 +77,43 @@ def format_reference(reference: str) -> str:
     return f"{reference[:5]}-{reference[5:]}"
 
 
+async def record_on(
+    session: AsyncSession,
+    actor: Principal,
+    subject_type: str,
+    subject: Any,
+    action: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The audit event of an action on an enrollment record (an application, a level-1
+    registration, a face check), with the person's registry id for their activity log."""
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject.id,
+        citizen_id=subject.citizen_id,
+        data=data,
+    )
+
+
 async def record_step(
     session: AsyncSession,
     principal: Principal,
     application: CardApplication,
     action: str,
     data: dict[str, Any] | None = None,
+    *,
+    captured: bool = False,
 ) -> None:
-    """The audit event of one step of the application."""
-    await audit.record(
-        session,
-        actor=principal,
-        action=action,
-        subject_type=SUBJECT,
-        subject_id=application.id,
-        citizen_id=application.citizen_id,
-        data={"reference": application.reference, **(data or {})},
-    )
+    """The audit event of one step of the application; a capture step (`captured`) also
+    notes who captured last, and when."""
+    if captured:
+        application.captured_by = principal.id
+        application.captured_at = clock.now()
+    data = {"reference": application.reference, **(data or {})}
+    await record_on(session, principal, SUBJECT, application, action, data)
 
 
 async def sms(
@@ -107,10 +130,39 @@ def has_reached(who: Identity, age: int) -> bool:
     return milestone_date(b.year, b.month, b.day, age) <= clock.today()
 
 
-def mark_captured(application: CardApplication, principal: Principal) -> None:
-    """Remember who captured last, and when."""
-    application.captured_by = principal.id
-    application.captured_at = clock.now()
+async def add_captured(
+    session: AsyncSession,
+    principal: Principal,
+    application: CardApplication,
+    row: Any,
+    action: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Store a captured row of the application (a dependant, a document, an image) and
+    record the capture."""
+    session.add(row)
+    await session.flush()
+    await record_step(session, principal, application, action, data, captured=True)
+
+
+def clean_reason(reason: str) -> str:
+    """A decision's or a cancellation's reason on one line, else ValidationProblem."""
+    text = clean_line(reason)
+    if not text or len(text) > REASON_MAX:
+        raise ValidationProblem(
+            errors=[field_error("reason", N_("Write the reason (at most 500 characters)."))]
+        )
+    return text
+
+
+def mark_decided(
+    application: CardApplication, principal: Principal, status: str, reason: str | None = None
+) -> None:
+    """The application's end: its state, who decided and when, and the reason given."""
+    application.status = status
+    application.decided_by, application.decided_at = principal.id, clock.now()
+    if reason is not None:
+        application.decision_reason = reason
 
 
 # ---------------------------------------------------------------- loading
@@ -124,21 +176,28 @@ async def load_application(
     for_update: bool = False,
 ) -> CardApplication:
     """An application of the caller's unit, or NotFound (another unit's answers the same)."""
-    try:
-        wanted = (
-            application_id
-            if isinstance(application_id, uuid.UUID)
-            else uuid.UUID(str(application_id))
-        )
-    except ValueError:
-        raise NotFound(NOT_IN_UNIT, type="application-not-found") from None
+    wanted = parse_uuid(application_id)
     query = select(CardApplication).where(
         CardApplication.id == wanted, CardApplication.unit_code == principal.unit_code
     )
-    found = await session.scalar(query.with_for_update() if for_update else query)
+    found = (
+        await session.scalar(query.with_for_update() if for_update else query) if wanted else None
+    )
     if found is None:
         raise NotFound(NOT_IN_UNIT, type="application-not-found")
     return found
+
+
+async def locked_application(
+    session: AsyncSession, principal: Principal, application_id: str, *states: str
+) -> CardApplication:
+    """An application of the caller's unit, locked for a change its state allows (one of
+    `states`, else Conflict)."""
+    application = await load_application(
+        session=session, principal=principal, application_id=application_id, for_update=True
+    )
+    require_status(application, *states)
+    return application
 
 
 def require_status(application: CardApplication, *wanted: str) -> None:

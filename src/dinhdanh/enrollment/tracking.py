@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.enrollment.application_models import CardApplication
+from dinhdanh.enrollment.labels import label
 from dinhdanh.enrollment.steps import clean_reference, format_reference, overdue, record_step
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal
@@ -35,6 +36,7 @@ class ApplicationStatus:
     kind: str
     reason: str | None
     status: str
+    status_label: str
     unit_name: str
     opened_on: dt.date
     due_on: dt.date
@@ -59,6 +61,7 @@ async def _status(session: AsyncSession, application: CardApplication) -> Applic
         kind=application.kind,
         reason=application.reason,
         status=application.status,
+        status_label=label("status", application.status),
         unit_name=unit_name,
         opened_on=application.opened_at.astimezone(clock.VIETNAM).date(),
         due_on=application.due_on,

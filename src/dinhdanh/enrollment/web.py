@@ -1,12 +1,13 @@
-"""Enrollment's edge: the tools dependency, the officer alias, and reading an uploaded image
-within its size limit (a larger one is refused by its Content-Length before any of it is
-read, or as soon as the bytes read pass the limit)."""
+"""Enrollment's edge: the tools dependency, the officer alias, a file answered uncached, and
+reading an uploaded image within its size limit (a larger one is refused by its
+Content-Length before any of it is read, or as soon as the bytes read pass the limit)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Final
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
 from dinhdanh.enrollment.biometrics import MAX_IMAGE_BYTES
@@ -35,6 +36,14 @@ def tools_of(request: Request) -> EnrollmentTools:
 
 Tools = Annotated[EnrollmentTools, Depends(tools_of)]
 Officer = Annotated[Principal, require_staff("officer", "supervisor")]
+
+
+def private_file(data: bytes, media_type: str, *, download_as: str | None = None) -> Response:
+    """A file for the officer's screen or a download of it: never cached."""
+    headers = {"Cache-Control": "no-store"}
+    if download_as:
+        headers["Content-Disposition"] = f'attachment; filename="{download_as}"'
+    return Response(data, media_type=media_type, headers=headers)
 
 
 async def read_form_image(request: Request, field: str = "image") -> tuple[bytes, dict[str, str]]:

@@ -91,19 +91,6 @@ async def _committing(
     raise failure
 
 
-@router.get("/.well-known/openid-configuration")
-async def discovery(request: Request) -> Response:
-    """OpenID Connect discovery: the provider's endpoints and what it supports."""
-    return _json(metadata(issuer_of(request.app.state.settings)), _PUBLIC_CACHE)
-
-
-@router.get("/oidc/jwks")
-async def jwks(request: Request) -> Response:
-    """The public keys that sign ID tokens: the current one and the retired ones still
-    published."""
-    return _json(await request.app.state.oidc_keys.jwks(), _JWKS_CACHE)
-
-
 async def token(request: Request) -> Response:
     """The token endpoint: authorization_code (PKCE), refresh_token, client_credentials.
 
@@ -128,7 +115,21 @@ async def token(request: Request) -> Response:
     return _json(body, NO_STORE)
 
 
+# First of the router: the busiest route is matched first.
 router.add_route("/oidc/token", token, methods=["POST"], include_in_schema=False)
+
+
+@router.get("/.well-known/openid-configuration")
+async def discovery(request: Request) -> Response:
+    """OpenID Connect discovery: the provider's endpoints and what it supports."""
+    return _json(metadata(issuer_of(request.app.state.settings)), _PUBLIC_CACHE)
+
+
+@router.get("/oidc/jwks")
+async def jwks(request: Request) -> Response:
+    """The public keys that sign ID tokens: the current one and the retired ones still
+    published."""
+    return _json(await request.app.state.oidc_keys.jwks(), _JWKS_CACHE)
 
 
 async def _userinfo(request: Request) -> Response:

@@ -248,7 +248,10 @@ def _claims_parameter(params: Params) -> ClaimsParameter:
                 raise RedirectError("invalid_request", f"claims.{target}.{name[:40]} is malformed")
             spec = spec or {}
             if name == "acr":
-                found.acr_levels += _levels([spec.get("value"), *(spec.get("values") or [])])
+                values = spec.get("values") or []
+                if not isinstance(values, list):
+                    raise RedirectError("invalid_request", "claims acr values must be a list")
+                found.acr_levels += _levels([spec.get("value"), *values])
                 continue
             found.names.add(name)
             if spec.get("essential") is True:

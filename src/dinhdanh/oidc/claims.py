@@ -185,3 +185,11 @@ async def claim_values(
             values["phone_number_verified"] = True
             values["email"] = account.email
     return {k: v for k, v in values.items() if k in wanted and v not in (None, "")}
+
+
+async def household_member_ids(*, session: AsyncSession, citizen_id: uuid.UUID) -> list[uuid.UUID]:
+    """The other members of the citizen's household: releasing the household claim reads
+    their data too, and each of them must find that read in their own activity log."""
+    record = await record_for_release(session=session, citizen_id=citizen_id)
+    members = record.household.members if record.household else []
+    return sorted(m.id for m in members if m.id != citizen_id)

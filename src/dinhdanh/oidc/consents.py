@@ -292,6 +292,14 @@ def _released(data: dict[str, Any]) -> str:
     )
 
 
+@explains("oidc.household_released")
+def _household(data: dict[str, Any]) -> str:
+    return gettext(
+        N_("%(service)s received the household you belong to, with a member's consent"),
+        service=_service_name(data),
+    )
+
+
 @explains("oidc.consent_granted")
 def _granted(data: dict[str, Any]) -> str:
     return gettext(

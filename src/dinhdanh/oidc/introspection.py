@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.oidc import access_tokens
-from dinhdanh.oidc.claims import ACR_BY_LEVEL
+from dinhdanh.oidc.claims import ACR_BY_LEVEL, claims_of
 from dinhdanh.oidc.grants import audit_revocation, revoke_family
 from dinhdanh.oidc.models import RefreshToken
 from dinhdanh.oidc.oauth_errors import InsufficientScope, InvalidRequest, InvalidToken
@@ -71,26 +71,26 @@ async def introspect(
     *,
     issuer: str,
 ) -> dict[str, Any]:
-    """RFC 7662 §2.2: what the calling client's token stands for, or `active: false`."""
+    """RFC 7662 §2.2: what the calling client's token stands for, or `active: false`.
+    Both kinds are searched whatever `token_type_hint` says (§2.1: a hint is only a hint)."""
     token = _token_of(form)
-    if form.get("token_type_hint") != "refresh_token":
-        found = await access_tokens.active(kv, session, token)
-        if found is not None and found[0].client_id == client.client_id:
-            at = found[0]
-            body: dict[str, Any] = {
-                "active": True,
-                "token_type": "Bearer",
-                "client_id": at.client_id,
-                "scope": scope_text(at.scopes),
-                "sub": _sub(cipher, client, at.citizen_id),
-                "aud": at.client_id,
-                "iss": issuer,
-                "iat": at.iat,
-                "exp": at.exp,
-            }
-            if at.level in ACR_BY_LEVEL:
-                body["acr"] = ACR_BY_LEVEL[at.level]
-            return body
+    found = await access_tokens.active(kv, session, token)
+    if found is not None and found[0].client_id == client.client_id:
+        at = found[0]
+        body: dict[str, Any] = {
+            "active": True,
+            "token_type": "Bearer",
+            "client_id": at.client_id,
+            "scope": scope_text(at.scopes),
+            "sub": _sub(cipher, client, at.citizen_id),
+            "aud": at.client_id,
+            "iss": issuer,
+            "iat": at.iat,
+            "exp": at.exp,
+        }
+        if at.level in ACR_BY_LEVEL:
+            body["acr"] = ACR_BY_LEVEL[at.level]
+        return body
     row = await _refresh_row(session, token)
     now = clock.now()
     if (
@@ -121,14 +121,14 @@ async def revoke(
     *,
     client_ip: str | None = None,
 ) -> None:
-    """RFC 7009: end the calling client's token; anything else is silently left alone."""
+    """RFC 7009: end the calling client's token; anything else is silently left alone.
+    Both kinds are searched whatever `token_type_hint` says."""
     token = _token_of(form)
-    if form.get("token_type_hint") != "refresh_token":
-        grant = await access_tokens.read(kv, token)
-        if grant is not None:
-            if grant.client_id == client.client_id:
-                await access_tokens.revoke(kv, token)
-            return
+    grant = await access_tokens.read(kv, token)
+    if grant is not None:
+        if grant.client_id == client.client_id:
+            await access_tokens.revoke(kv, token)
+        return
     row = await _refresh_row(executor, token)
     if row is None or row.client_id != client.client_id or row.revoked_at is not None:
         return
@@ -160,11 +160,13 @@ async def userinfo(
     grant, client = found
     if grant.citizen_id is None or "openid" not in grant.scopes:
         raise InsufficientScope("openid")
+    # What the client may still ask for today: an administrator may have narrowed it since.
+    allowed = set(claims_of(client.scopes))
     values = await release(
         session=session,
         citizen_id=grant.citizen_id,
         client=client,
-        claims=grant.claims,
+        claims=[c for c in grant.claims if c in allowed],
         client_ip=client_ip,
     )
     return client, {"sub": subject(cipher, grant.citizen_id, client.partner_id), **values}

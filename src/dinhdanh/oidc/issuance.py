@@ -1,5 +1,6 @@
-"""Issuing a token set for a citizen's grant: the access token, the refresh token when
-the client gets them, and the ES256 ID token when `openid` was granted."""
+"""Issuing a token set for a citizen's grant: the access token (kept in the key-value
+store, the usage count in the same round trip), the refresh token the grant stored (see
+refresh.py), and the ES256 ID token when `openid` was granted."""
 
 from __future__ import annotations
 

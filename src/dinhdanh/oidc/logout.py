@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -130,9 +130,13 @@ async def _end_hinted_session(
     """End the session a valid hint names: this browser's when it is that session (or
     that citizen's), and the tokens issued in it. True when this browser was signed out."""
     sid = str(claims.get("sid") or "")
+    # The hint names this browser's session (by `sid` when it carries one; a hint for
+    # another session of the same citizen is not this one, and the citizen is asked).
     mine = who is not None and (
-        (bool(sid) and sid == who.sid)
-        or claims.get("sub") == subject(request.app.state.cipher, who.citizen_id, client.partner_id)
+        sid == who.sid
+        if sid
+        else claims.get("sub")
+        == subject(request.app.state.cipher, who.citizen_id, client.partner_id)
     )
     citizen_id = who.citizen_id if mine and who is not None else None
     if mine:
@@ -181,10 +185,13 @@ async def logout(request: Request, session: Session) -> Response:
 
 
 @router.post("/logout")
-async def logout_form(request: Request, session: Session) -> Response:
-    """RP-initiated logout with the parameters form-posted."""
-    form = await request.form()
-    return await _logout(request, session, _logout_params(form.multi_items()))
+async def logout_form(request: Request) -> Response:
+    """RP-initiated logout with the parameters form-posted: answered by a redirect to the
+    GET form, because the session cookie (SameSite=Lax) does not come with another site's
+    POST, and a logout that cannot see the session would only pretend to end it."""
+    form = await request.form(max_fields=20)
+    query = urlencode(_logout_params(form.multi_items()))
+    return RedirectResponse(f"/oidc/logout?{query}", status_code=303)
 
 
 def _check_csrf(request: Request, sent: str) -> None:

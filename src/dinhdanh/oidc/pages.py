@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.oidc import authorize, codes, consents, par
 from dinhdanh.oidc.authorize import AuthorizationRequest, PageError, RedirectError
-from dinhdanh.oidc.browser import SignedIn, amr_of, send_back, signed_in, speak
+from dinhdanh.oidc.browser import NO_STORE, SignedIn, amr_of, send_back, signed_in, speak
 from dinhdanh.oidc.client_auth import issuer_of
 from dinhdanh.oidc.consent_view import claim_rows
 from dinhdanh.partners import usage
@@ -287,7 +287,9 @@ async def consent_form(request: Request, session: Session) -> Response:
     if "none" in pending.prompt:
         return await _error(request, pending, client, "consent_required", "consent required")
     rows = await claim_rows(session=session, citizen_id=who.citizen_id, request=pending)
-    return render(request, "oidc/consent.html", client=client, pending=pending, rows=rows)
+    page = render(request, "oidc/consent.html", client=client, pending=pending, rows=rows)
+    page.headers.update(NO_STORE)  # the citizen's data: no copy in any cache
+    return page
 
 
 @router.post("/consent")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.oidc.claims import claim_values
+from dinhdanh.oidc.claims import claim_values, household_member_ids
 from dinhdanh.partners.clients import RelyingParty
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
@@ -53,4 +53,18 @@ async def release(
                 "claims": sorted(values),
             },
         )
+        if "dinhdanh_household" in values:
+            await audit.record_many(
+                session,
+                actor=client_principal(client, client_ip),
+                action="oidc.household_released",
+                subject_type="oidc_client",
+                citizen_ids=await household_member_ids(session=session, citizen_id=citizen_id),
+                data={
+                    "client_id": client.client_id,
+                    "service": client.name,
+                    "partner": client.partner_name,
+                    "released_by": str(citizen_id),
+                },
+            )
     return values

@@ -223,7 +223,7 @@ async def _client_page(
 ) -> Response:
     client = await relying_parties.get_client(session, partner_id, client_id)
     partner = await service.get_partner(session, client.partner_id)
-    return render_form(
+    page = render_form(
         request,
         "partners/client.html",
         problem,
@@ -236,6 +236,9 @@ async def _client_page(
         form=values or values_of(client),
         flash=DONE.get(done),
     )
+    # It may show a new secret once: never from a cache.
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.get("/admin/partners/{partner_id}/clients/{client_id}")

@@ -28,7 +28,8 @@ TOKEN_SECONDS: Final = (60, 3600)
 REFRESH_SECONDS: Final = (0, 90 * 24 * 3600)
 # Members that only a private (or symmetric) key has: a key set holding one is refused.
 PRIVATE_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-SIGNING_ALGS: Final = {"EC": {"ES256"}, "RSA": {"RS256", "PS256"}}
+# What the provider verifies client assertions with (oidc/client_auth.py): nothing else.
+SIGNING_ALGS: Final = {"EC": {"ES256"}, "RSA": {"RS256"}}
 _WRONG_KIND: Final = N_(
     "Key %(kid)s: only EC P-256 and RSA keys of 2048 bits or more are accepted."
 )
@@ -208,7 +209,7 @@ def _key_error(key: Any, kids: set[str]) -> tuple[str, str | None]:
             size = imported.raw_value.key_size
     except Exception:  # any malformed member: not a key we can use
         return kid, N_("Key %(kid)s is not a valid key.")
-    if imported.is_private or (kty == "RSA" and size < 2048):
+    if imported.is_private or (kty == "RSA" and not 2048 <= size <= 8192):
         return kid, _WRONG_KIND
     return kid, None
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import greenlet_spawn
 
 from dinhdanh.platform import clock
 
@@ -127,6 +128,15 @@ async def core_connection(executor: Executor) -> AsyncConnection:
     return executor if isinstance(executor, AsyncConnection) else await executor.connection()
 
 
+def _give_back(pooled: Any) -> None:
+    """Return a raw pooled connection (through SQLAlchemy's async bridge: the pool may
+    talk to the driver); a connection the driver found broken is discarded."""
+    if pooled.driver_connection.is_closed():
+        pooled.invalidate()
+    else:
+        pooled.close()
+
+
 class DriverStatement:
     """A Core statement compiled once for PostgreSQL's driver (asyncpg), to run on the
     connection `Database.driver()` gives: a hot path's one statement without SQLAlchemy's
@@ -214,9 +224,13 @@ class Database:
             async with self._bind.begin_nested():
                 yield (await self._bind.get_raw_connection()).driver_connection
             return
-        # Nothing runs through SQLAlchemy on it, so it never begins a transaction.
-        async with self.engine.connect() as conn:
-            yield (await conn.get_raw_connection()).driver_connection
+        # Checked out of the pool as is: nothing runs through SQLAlchemy on it, so no
+        # transaction ever begins (the statements autocommit).
+        pooled = await self.engine.raw_connection()
+        try:
+            yield pooled.driver_connection
+        finally:
+            await greenlet_spawn(_give_back, pooled)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

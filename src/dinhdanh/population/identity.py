@@ -1,17 +1,20 @@
 """Who a citizen is, for the other contexts: identity by id or personal ID, the name alone,
 scope checks on it, and the adults of a commune. Unscoped and unaudited: the caller (a
-service acting for the citizen, or checking its own unit's scope) decides both."""
+service acting for the citizen, or checking its own unit's scope) decides both; for a list
+shown to staff, `listed_identities` writes the read's events the caller names."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.platform import clock
+from dinhdanh.platform import audit, clock
+from dinhdanh.platform.auth import Principal
 from dinhdanh.population import names
 from dinhdanh.population.models import Citizen, IdCard
 from dinhdanh.population.rules import BirthDate
@@ -108,6 +111,29 @@ async def identities(
         if card_status(k, today) == "valid"
     }
     return {c.id: _identity_of(c, has_valid_card=c.id in valid) for c in people}
+
+
+async def listed_identities(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    citizen_ids: Iterable[uuid.UUID],
+    data: dict[str, Any] | None = None,
+) -> dict[uuid.UUID, Identity]:
+    """The identities of the people a list shows a staff member, the read audited: one
+    `action` event per person, so that each one's own activity log finds it."""
+    wanted = sorted(set(citizen_ids))
+    people = await identities(session=session, citizen_ids=wanted)
+    await audit.record_many(
+        session,
+        actor=principal,
+        action=action,
+        subject_type="citizen",
+        citizen_ids=wanted,
+        data=data,
+    )
+    return people
 
 
 async def adults_with_valid_card(

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    func,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,5 +150,27 @@ class CitizenChange(Base):
 
 citizens = Citizen.__table__
 households = Household.__table__
+
+# The home commune, whose police answer for the person: the permanent residence, else the
+# current one, else the temporary one (`population.residents`, the campaign's dashboard).
+HOME_COMMUNE: Final = func.coalesce(
+    citizens.c.permanent_commune_code,
+    citizens.c.current_commune_code,
+    citizens.c.temporary_commune_code,
+)
+# Counting residents by area and birth year: on PostgreSQL the other columns a count needs
+# are included, so that the count reads the index alone (an index-only scan).
+Index(
+    "ix_citizens_home_commune",
+    HOME_COMMUNE,
+    citizens.c.birth_year,
+    postgresql_include=[
+        "id",
+        "status",
+        "permanent_commune_code",
+        "current_commune_code",
+        "temporary_commune_code",
+    ],
+)
 id_cards = IdCard.__table__
 citizen_changes = CitizenChange.__table__

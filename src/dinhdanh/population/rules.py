@@ -124,6 +124,16 @@ def check_personal_id(pid: str, *, sex: str | None = None, birth_year: int | Non
     return pid.strip()
 
 
+def typed_personal_id(text: str | None) -> str:
+    """A personal ID as a person typed it, spaces dropped, checked for its form."""
+    pid = "".join((text or "").split())
+    try:
+        personal_id.validate(pid)
+    except personal_id.InvalidPersonalId:
+        raise RuleError(N_("Enter a valid 12-digit personal ID.")) from None
+    return pid
+
+
 def check_legacy_id(text: str) -> str | None:
     """An old 9-digit ID number, or nothing."""
     text = text.strip()
@@ -243,3 +253,11 @@ class Checker:
         """Raise a ValidationProblem naming every field that failed."""
         if self.errors:
             raise ValidationProblem(errors=self.errors)
+
+
+def check_field(field: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One field's check: the checked value, or a ValidationProblem naming the field."""
+    checker = Checker()
+    value = checker.check(field, fn, *args, **kwargs)
+    checker.raise_if_any()
+    return value  # type: ignore[return-value]

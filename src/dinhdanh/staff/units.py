@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Subquery
 
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
@@ -138,6 +139,16 @@ async def list_units(
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(query.order_by(Unit.code).offset(offset).limit(limit))
     return UnitPage(list(rows), int(total or 0), offset, limit)
+
+
+def unit_places(scope: Scope) -> Subquery:
+    """The units a scope covers as a selectable to join in reports: code, province_code,
+    commune_code (empty for the Ministry, the provincial police and card offices)."""
+    return (
+        select(Unit.code, Unit.province_code, Unit.commune_code)
+        .where(units_in_scope(scope))
+        .subquery("unit_places")
+    )
 
 
 async def get_unit(session: AsyncSession, code: str) -> Unit:
