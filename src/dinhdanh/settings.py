@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     login_rate_limit: str = "20/minute"
     # Requests per signed-in staff member (pages and API alike).
     api_rate_limit: str = "600/minute"
+    # Authorization requests (and pushed ones) per client address: each is kept 10 minutes.
+    oidc_authorize_rate_limit: str = "120/minute"
 
     # Citizen accounts. The web keeps a session like the staff console; the app stays signed
     # in for long (it asks for the 6-digit passcode on opening) and, as the national app

@@ -190,7 +190,7 @@ async def test_an_answer_that_does_not_name_the_provider_is_refused(
     # RFC 9207: the provider always sends `iss`; without it the answer may be another's.
     page = await service.get("/auth/callback?code=abc&state=x")
     assert page.status_code == 502
-    assert "Không xác minh được lần đăng nhập" in page.text
+    assert "Không xác minh được việc đăng nhập" in page.text
 
 
 async def test_a_level_1_sign_in_is_refused(

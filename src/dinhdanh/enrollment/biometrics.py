@@ -24,6 +24,7 @@ from dinhdanh.enrollment.application_models import (
 from dinhdanh.enrollment.steps import (
     EnrollmentTools,
     add_captured,
+    application_rows,
     load_application,
     locked_application,
     record_step,
@@ -170,12 +171,8 @@ async def captured(
     session: AsyncSession, application: CardApplication
 ) -> list[ApplicationBiometric]:
     """The application's captured images (metadata; the bytes stay encrypted)."""
-    return list(
-        await session.scalars(
-            select(ApplicationBiometric)
-            .where(ApplicationBiometric.application_id == application.id)
-            .order_by(ApplicationBiometric.position)
-        )
+    return await application_rows(
+        session, ApplicationBiometric, application, ApplicationBiometric.position
     )
 
 

@@ -24,6 +24,7 @@ from dinhdanh.enrollment.application_models import (
 from dinhdanh.enrollment.steps import (
     EnrollmentTools,
     add_captured,
+    application_rows,
     has_reached,
     locked_application,
     record_step,
@@ -212,13 +213,7 @@ async def _remove(
 
 async def dependants(session: AsyncSession, application: CardApplication) -> list[DependantView]:
     """The application's dependants with their registry identity."""
-    rows = list(
-        await session.scalars(
-            select(ApplicationDependant).where(
-                ApplicationDependant.application_id == application.id
-            )
-        )
-    )
+    rows = await application_rows(session, ApplicationDependant, application)
     people = await identities(session=session, citizen_ids=[r.citizen_id for r in rows])
     return [DependantView(r.id, people[r.citizen_id], r.relation, r.papers) for r in rows]
 
@@ -328,12 +323,8 @@ async def documents(
     session: AsyncSession, application: CardApplication
 ) -> list[ApplicationDocument]:
     """The application's checked documents (numbers stay encrypted; `hint` is shown)."""
-    return list(
-        await session.scalars(
-            select(ApplicationDocument)
-            .where(ApplicationDocument.application_id == application.id)
-            .order_by(ApplicationDocument.checked_at)
-        )
+    return await application_rows(
+        session, ApplicationDocument, application, ApplicationDocument.checked_at
     )
 
 

@@ -114,6 +114,20 @@ async def _current(session: AsyncSession, kind: Kind) -> ChipSigningKey | None:
     return (await session.scalars(query)).one_or_none()
 
 
+async def _record(
+    session: AsyncSession, actor: Principal, row: ChipSigningKey, what: str, **data: str | None
+) -> None:
+    """The audit event of a key `what` (created, retired): its kind and serial, and `data`."""
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"enrollment.chip_key.{what}",
+        subject_type="chip_key",
+        subject_id=row.kid,
+        data={"kind": row.kind, "serial": row.serial, **data},
+    )
+
+
 async def _store(
     session: AsyncSession,
     cipher: FieldCipher,
@@ -143,33 +157,15 @@ async def _store(
     )
     session.add(row)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="enrollment.chip_key.created",
-        subject_type="chip_key",
-        subject_id=row.kid,
-        data={
-            "kind": kind,
-            "serial": row.serial,
-            "not_after": row.not_after.isoformat(),
-            "replaces": replaces,
-        },
-    )
+    not_after = row.not_after.isoformat()
+    await _record(session, actor, row, "created", not_after=not_after, replaces=replaces)
     return row
 
 
 async def _retire(session: AsyncSession, row: ChipSigningKey, *, actor: Principal) -> None:
     row.retired_at = clock.now()
     await session.flush()  # before the successor is inserted: one current key per kind
-    await audit.record(
-        session,
-        actor=actor,
-        action="enrollment.chip_key.retired",
-        subject_type="chip_key",
-        subject_id=row.kid,
-        data={"kind": row.kind, "serial": row.serial},
-    )
+    await _record(session, actor, row, "retired")
 
 
 async def _new_csca(

@@ -8,7 +8,7 @@ import datetime as dt
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +27,7 @@ from dinhdanh.population.card_rules import milestone_date
 from dinhdanh.population.identity import Identity
 from dinhdanh.population.service import parse_uuid
 
+T = TypeVar("T")
 SUBJECT: Final = "card_application"
 _REFERENCE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _REFERENCE_LENGTH: Final = 10
@@ -128,6 +129,14 @@ def has_reached(who: Identity, age: int) -> bool:
     """True when the person is `age` or older today (a partial birth date counts late)."""
     b = who.birth
     return milestone_date(b.year, b.month, b.day, age) <= clock.today()
+
+
+async def application_rows(
+    session: AsyncSession, model: type[T], application: CardApplication, *order_by: Any
+) -> list[T]:
+    """The application's rows of `model` (its dependants, documents or images)."""
+    query = select(model).where(model.application_id == application.id)  # type: ignore[attr-defined]
+    return list(await session.scalars(query.order_by(*order_by)))
 
 
 async def add_captured(

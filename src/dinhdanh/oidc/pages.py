@@ -26,7 +26,7 @@ from dinhdanh.partners import usage
 from dinhdanh.partners.clients import RelyingParty, load_client
 from dinhdanh.platform import audit, clock
 from dinhdanh.platform.i18n import N_
-from dinhdanh.platform.web import LANG_COOKIE, Session, render
+from dinhdanh.platform.web import LANG_COOKIE, Session, client_ip, render
 
 router = APIRouter(prefix="/oidc", tags=["OpenID provider"], include_in_schema=False)
 
@@ -219,8 +219,13 @@ async def _proceed(
 
 
 async def _start(request: Request, session: AsyncSession, params: authorize.Params) -> Response:
-    """Validate a new authorization request (or a pushed one), keep it, and go on."""
-    kv = request.app.state.kv
+    """Validate a new authorization request (or a pushed one), keep it, and go on. Each
+    one is kept for a while: a client address may start only so many."""
+    state = request.app.state
+    await state.limiter.hit(
+        state.settings.oidc_authorize_rate_limit, "oidc-authorize", client_ip(request) or "-"
+    )
+    kv = state.kv
     try:
         client_id = authorize.client_id_of(params)
         request_uri = authorize.request_uri_of(params)

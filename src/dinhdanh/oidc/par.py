@@ -23,7 +23,7 @@ from dinhdanh.oidc.params import read_form
 from dinhdanh.partners import usage
 from dinhdanh.platform.i18n import N_
 from dinhdanh.platform.kv import KeyValue
-from dinhdanh.platform.web import Connection
+from dinhdanh.platform.web import Connection, client_ip
 
 router = APIRouter(prefix="/oidc", tags=["OpenID provider"])
 
@@ -85,6 +85,9 @@ async def pushed_authorization_request(request: Request, conn: Connection) -> Re
     endpoint and sends the authorization request's parameters; the answer is the
     `request_uri` to send the browser to the authorization endpoint with, for 90 s."""
     state = request.app.state
+    await state.limiter.hit(
+        state.settings.oidc_authorize_rate_limit, "oidc-par", client_ip(request) or "-"
+    )
     form = await read_form(request)
     client = await authenticate_client(
         request, conn, cipher=state.cipher, kv=state.kv, settings=state.settings, form=form
