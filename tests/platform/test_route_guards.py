@@ -54,6 +54,22 @@ PUBLIC = {
     ("POST", "/api/app/v1/password-reset/code"),
     ("POST", "/api/app/v1/password-reset/factor"),
     ("POST", "/api/app/v1/password-reset/password"),
+    # The OpenID provider: public documents; the front channel, which checks the request
+    # and sends an unsigned-in citizen to the sign-in page; the back channel, where each
+    # endpoint authenticates the client itself (tests/oidc/test_client_auth.py).
+    ("GET", "/.well-known/openid-configuration"),
+    ("GET", "/oidc/jwks"),
+    ("GET", "/oidc/authorize"),
+    ("POST", "/oidc/authorize"),
+    ("GET", "/oidc/authorize/resume/{pending_id}"),
+    ("GET", "/oidc/consent"),
+    ("POST", "/oidc/consent"),
+    ("POST", "/oidc/par"),
+    ("POST", "/oidc/revoke"),
+    ("POST", "/oidc/introspect"),
+    ("GET", "/oidc/logout"),
+    ("POST", "/oidc/logout"),
+    ("POST", "/oidc/logout/confirm"),
     # The applicant follows a card application by reference and personal ID (rate-limited).
     ("GET", "/applications/status"),
     ("POST", "/applications/status"),
