@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/test.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run run-service test lint format bench-lookup bench-import bench-oidc clean
+.PHONY: run run-service test lint format bench-lookup bench-import bench-oidc bench-enrollment clean
 
 $(STAMP): requirements/base.txt requirements/test.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench-lookup: $(STAMP)
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/population_import.py
+
+# The campaign dashboard at 1,000,000 citizens and the office's approvals (database bench_enroll).
+bench-enrollment: $(STAMP)
+	$(BIN)/python bench/enrollment.py
 
 # Needs wrk (apt-get install -y wrk) and Node.js >= 20.19 with npm; installs bench/oidc_peer.
 bench-oidc: $(STAMP)

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from dinhdanh.platform import clock
-from dinhdanh.platform.clock import FrozenClock, SystemClock
+from dinhdanh.platform.clock import FrozenClock
 from dinhdanh.platform.crypto import FieldCipher
 from tests.enrollment.office import chip_keys, officer_factory
 from tests.factories.cli import env  # noqa: F401  (the CLI's data directory, a fixture)
+from tests.factories.clock import stopped_at
 
 
 @pytest.fixture
@@ -25,10 +25,8 @@ def cipher(settings) -> FieldCipher:
 @pytest.fixture
 def frozen() -> Iterator[FrozenClock]:
     """A stopped clock at 1 March 2026, 08:00 UTC, moved by the test."""
-    moving = FrozenClock(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC))
-    clock.set_clock(moving)
-    yield moving
-    clock.set_clock(SystemClock())
+    with stopped_at(dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)) as moving:
+        yield moving
 
 
 @pytest.fixture

@@ -47,6 +47,8 @@ async def test_the_list_holds_the_adults_without_an_account_by_name(officers, to
     assert hai["last_follow_up"] is None
 
     province = await officers("CAT-01")
+    page = await province.get("/officer/campaign/residents", params={"commune": HOME})
+    assert f'<option value="{HOME}" selected>Phường Ba Đình</option>' in page.text
     wider = (await province.get("/api/v1/campaign/residents")).json()
     assert _names(wider) == ["Đỗ Văn Hải", "Hoàng Thị Lan", *HOME_LIST[1:]]
     far = (await (await officers("BCA")).get("/api/v1/campaign/residents?province=79")).json()
@@ -182,6 +184,7 @@ async def test_the_list_page_reads_in_vietnamese(officers, town):
     officer = await officers(lang="vi")
     page = await officer.get("/officer/campaign/residents")
     assert page.status_code == 200
+    assert '<select id="commune"' not in page.text  # a commune police has one commune
     assert "Người trưởng thành chưa có tài khoản" in page.text
     assert "Xuất CSV (Excel)" in page.text and "Chưa lần nào" in page.text
     for name in HOME_LIST:

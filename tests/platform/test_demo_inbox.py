@@ -9,18 +9,17 @@ import httpx
 import pytest
 
 from dinhdanh.app import create_app
-from dinhdanh.platform import clock, outbox
-from dinhdanh.platform.clock import FrozenClock, SystemClock
+from dinhdanh.platform import outbox
+from dinhdanh.platform.clock import FrozenClock
 from tests.factories.accounts import create_holder
+from tests.factories.clock import stopped_at
 
 
 @pytest.fixture
 def frozen() -> Iterator[FrozenClock]:
     """A clock the test moves, so that messages get distinct, ordered times."""
-    moving = FrozenClock(dt.datetime(2025, 3, 1, 2, 30, tzinfo=dt.UTC))
-    clock.set_clock(moving)
-    yield moving
-    clock.set_clock(SystemClock())
+    with stopped_at(dt.datetime(2025, 3, 1, 2, 30, tzinfo=dt.UTC)) as moving:
+        yield moving
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 
 from dinhdanh.platform import clock
 from dinhdanh.platform.auth import Principal, Scope
-from dinhdanh.platform.clock import FrozenClock, SystemClock
+from dinhdanh.platform.clock import FrozenClock
 from dinhdanh.population import service
+from tests.factories.clock import stopped_at
 from tests.factories.population import HOME, make_card, make_citizen
 
 HTML = {"accept": "text/html"}
@@ -19,10 +20,8 @@ HTML = {"accept": "text/html"}
 @pytest.fixture
 def frozen() -> Iterator[FrozenClock]:
     """The clock standing still at 2031-06-15 10:00 Vietnam time."""
-    frozen = FrozenClock(dt.datetime(2031, 6, 15, 3, 0, tzinfo=dt.UTC))
-    clock.set_clock(frozen)
-    yield frozen
-    clock.set_clock(SystemClock())
+    with stopped_at(dt.datetime(2031, 6, 15, 3, 0, tzinfo=dt.UTC)) as frozen:
+        yield frozen
 
 
 async def test_card_turns_expired_when_the_clock_passes_its_expiry(db, frozen):

@@ -234,10 +234,10 @@ def _group_column(area: Area, table: Any) -> Any:
     return None
 
 
-async def _for_reports(session: AsyncSession) -> None:
-    """PostgreSQL settings for this transaction's counts: no JIT (compiling the country's
-    count took 0.2 s, more than it saved) and enough memory for the join with the
-    accounts to be hashed in one batch (at 4 MB it spilled to disk in four)."""
+async def for_reports(session: AsyncSession) -> None:
+    """PostgreSQL settings for this transaction's reports (the dashboard, the list): no JIT
+    (compiling the country's count took 0.2 s, more than it saved) and enough memory for
+    the join with the accounts to be hashed in one batch (at 4 MB it spilled to disk)."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(
             text("SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true)")
@@ -326,7 +326,7 @@ async def dashboard(*, session: AsyncSession, area: Area) -> Dashboard:
     bands = {key: Counts() for key, _, _ in BANDS}
     totals, applications = Counts(), Applications()
     lines = _lines(area)
-    await _for_reports(session)
+    await for_reports(session)
     for place, band, people, holders, level1, level2 in await _resident_counts(session, area, year):
         bands[band].add(band, people, holders, level1, level2)
         totals.add(band, people, holders, level1, level2)

@@ -17,11 +17,13 @@ from dinhdanh.enrollment.campaign import BANDS, Dashboard, band_label
 from dinhdanh.enrollment.labels import label
 from dinhdanh.platform.i18n import N_, current_language, gettext
 
-WIDTH: Final = 640
-LABEL_WIDTH: Final = 150
-TOTAL_WIDTH: Final = 110
-ROW: Final = 30
-BAR: Final = 20
+# The drawing's units: about one CSS pixel each in a half-width card of the console. The
+# labels' column fits the longest label (about 7.6 units a character at font size 14).
+WIDTH: Final = 480
+CHAR_WIDTH: Final = 7.6
+TOTAL_WIDTH: Final = 76
+ROW: Final = 28
+BAR: Final = 18
 TOP: Final = 8
 GREEN: Final = "#1e7a3c"
 LIGHT_GREEN: Final = "#7cc08f"
@@ -81,8 +83,8 @@ class Chart:
     description: str
     series: list[Series]
     bars: list[Bar]
+    label_width: int
     width: int = WIDTH
-    label_width: int = LABEL_WIDTH
     bar_height: int = BAR
 
     @property
@@ -100,11 +102,12 @@ def bar_chart(
     chart_id: str, title: str, series: list[Series], rows: list[tuple[str, list[int]]]
 ) -> Chart:
     """Horizontal stacked bars, one per row (label, a value per series), on one scale."""
-    span = WIDTH - LABEL_WIDTH - TOTAL_WIDTH
+    label_width = min(200, max(48, round(max(len(t) for t, _ in rows) * CHAR_WIDTH) + 12))
+    span = WIDTH - label_width - TOTAL_WIDTH
     largest = max((sum(values) for _, values in rows), default=0) or 1
     bars = []
     for index, (text, values) in enumerate(rows):
-        x = float(LABEL_WIDTH)
+        x = float(label_width)
         segments = []
         for kind, value in zip(series, values, strict=True):
             width = span * value / largest
@@ -117,7 +120,7 @@ def bar_chart(
         + ", ".join(f"{gettext(s.label)} {number(v)}" for s, v in zip(series, values, strict=True))
         for text, values in rows
     )
-    return Chart(chart_id, gettext(title), described, series, bars)
+    return Chart(chart_id, gettext(title), described, series, bars, label_width)
 
 
 WITH: Final = Series("with", N_("With an account"), GREEN)

@@ -31,6 +31,8 @@ from dinhdanh.population.scope import not_found
 
 BACKDATE_DAYS: Final = 365  # how far back a follow-up may be dated (written up late)
 SUBJECT: Final = "campaign_followup"
+UNDER_AGE: Final = N_("This person is under 18: the campaign follows up adults.")
+HAS_ACCOUNT: Final = N_("This person already has an e-ID account: no follow-up is needed.")
 
 
 @dataclass
@@ -63,10 +65,6 @@ async def _person(
     year = clock.today().year
     last = (await last_follow_ups(session, [row.citizen_id])).get(row.citizen_id)
     return resident_of(row, year, last), row.birth_year
-
-
-UNDER_AGE: Final = N_("This person is under 18: the campaign follows up adults.")
-HAS_ACCOUNT: Final = N_("This person already has an e-ID account: no follow-up is needed.")
 
 
 async def _off_list(session: AsyncSession, person: Resident, birth_year: int) -> Conflict | None:

@@ -102,6 +102,13 @@ async def _list_page(
         found = await campaign_residents.adults_without_account(
             session=session, principal=principal, area=area, filters=filters, page=page
         )
+    communes = []
+    if principal.scope.level in ("all", "province") and area.level != "all":
+        communes = sorted(
+            (c.code, c.name)
+            for c in admin_units()[1].values()
+            if c.province_code == area.scope.province_code
+        )
     query = {"province": area.scope.province_code, "commune": area.scope.commune_code}
     query = {k: v for k, v in ({**query, **filters.as_query()}).items() if v}
     if area.level == "commune":
@@ -115,6 +122,7 @@ async def _list_page(
         query=query,
         bands=ADULT_BANDS,
         provinces=_provinces(principal),
+        communes=communes,
         **HELPERS,
     )
 

@@ -1,13 +1,11 @@
 """The campaign's follow-up list: adults of the area without an account, each with their
-last follow-up; its CSV export; and recording a follow-up.
+last follow-up, and its CSV export (recording a follow-up: `campaign_followups.py`).
 
 Adults are residents (`population.residents`) of 18 or more by birth year, as on the
 dashboard, so the list's total is the dashboard's "adults without an account". Every
 person shown or exported is a read of their data by an officer: one audit event per
 person (`audit.record_many`, one round trip), whose data carries the count, so each
-citizen's own activity log finds it. A follow-up is recorded only for a person on the
-list of the officer's unit; anyone else answers "not found" (outside the unit) or a
-conflict saying why they are not on the list.
+citizen's own activity log finds it.
 """
 
 from __future__ import annotations
@@ -25,7 +23,14 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dinhdanh.accounts.holders import account_holders
-from dinhdanh.enrollment.campaign import ADULT_AGE, ADULT_BANDS, BANDS, Area, band_label
+from dinhdanh.enrollment.campaign import (
+    ADULT_AGE,
+    ADULT_BANDS,
+    BANDS,
+    Area,
+    band_label,
+    for_reports,
+)
 from dinhdanh.enrollment.campaign_models import followups
 from dinhdanh.platform import audit, clock
 from dinhdanh.platform.auth import Principal
@@ -55,6 +60,7 @@ OUTCOME_LABELS: Final = {
     "other": N_("Other"),
 }
 SEX_LABELS: Final = {"M": N_("Male"), "F": N_("Female")}
+AREA_TOO_LARGE: Final = N_("The list is kept by province: choose a province or a commune.")
 
 
 # ---------------------------------------------------------------- filters
@@ -85,9 +91,6 @@ def check_filter(*, band: str = "", sex: str = "", followed: str = "") -> Reside
     if errors:
         raise ValidationProblem(errors=errors)
     return ResidentFilter(band, sex, followed)
-
-
-AREA_TOO_LARGE: Final = N_("The list is kept by province: choose a province or a commune.")
 
 
 def _without_account(area: Area, filters: ResidentFilter, year: int) -> tuple[Select[Any], Any]:
@@ -215,6 +218,7 @@ async def adults_without_account(
     audited as a list read)."""
     year = clock.today().year
     query, people = _without_account(area, filters, year)
+    await for_reports(session)
     total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     page = min(max(page, 1), pages)
@@ -295,6 +299,7 @@ async def export_csv(
     carrying the export's id and count."""
     year = clock.today().year
     query, people = _without_account(area, filters, year)
+    await for_reports(session)
     items = await _listed(session, query, people, year, offset=0, limit=MAX_EXPORT_ROWS + 1)
     if len(items) > MAX_EXPORT_ROWS:
         raise ValidationProblem(

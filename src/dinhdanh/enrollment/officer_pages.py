@@ -237,7 +237,7 @@ class StepForm:
         )
 
 
-def _step_form(
+async def _step_form(
     request: Request, application_id: str, session: Session, tools: Tools, principal: Officer
 ) -> StepForm:
     return StepForm(request, session, principal, tools, application_id)

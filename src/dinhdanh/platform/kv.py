@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from typing import Any, Protocol
 
@@ -129,7 +130,10 @@ class RedisKV:
     @staticmethod
     async def _exchange(conn: Any, packed: bytes, replies: int) -> list[Any]:
         await conn.send_packed_command(packed)
-        return [await conn.read_response() for _ in range(replies)]
+        # One deadline (the connection's socket timeout) for all the replies rather than
+        # one per reply, which redis-py would set up each time.
+        async with asyncio.timeout(conn.socket_timeout):
+            return [await conn.read_response(timeout=math.inf) for _ in range(replies)]
 
     async def delete(self, *keys: str) -> None:
         """Remove keys."""
