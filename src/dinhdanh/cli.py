@@ -6,31 +6,34 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from sqlalchemy import func, select
 
 from dinhdanh.accounts import demo as account_demo
 from dinhdanh.accounts import service as account_service
-from dinhdanh.enrollment import keys as chip_keys
+from dinhdanh.cli_keys import chip_keys_app, create_chip_keys, oidc_keys_app
+from dinhdanh.cli_support import (
+    console,
+    print_problem,
+    print_table,
+    progress,
+    run,
+    settings_for_cli,
+)
 from dinhdanh.migrations.runner import upgrade
-from dinhdanh.oidc import keys as oidc_keys
 from dinhdanh.partners import demo as partner_demo
-from dinhdanh.platform import audit, clock
+from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal, Scope
 from dinhdanh.platform.credentials import Totp
-from dinhdanh.platform.db import Database, make_engine
+from dinhdanh.platform.db import Database
 from dinhdanh.platform.errors import Problem
 from dinhdanh.platform.jobs import run_background_jobs
 from dinhdanh.platform.kv import KeyValue, make_kv
-from dinhdanh.platform.logging import configure_logging
 from dinhdanh.platform.notify import make_notifier
 from dinhdanh.platform.ratelimit import RateLimiter
 from dinhdanh.population import demo as population_demo
@@ -49,57 +52,16 @@ population_app = typer.Typer(
 staff_app = typer.Typer(help="Manage staff from the command line.", no_args_is_help=True)
 audit_app = typer.Typer(help="Check the audit log.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Manage citizens' e-ID accounts.", no_args_is_help=True)
-chip_keys_app = typer.Typer(
-    help="The card chip's signing keys: country signing CA and Document Signer.",
-    no_args_is_help=True,
-)
 app.add_typer(population_app, name="population")
 app.add_typer(staff_app, name="staff")
 app.add_typer(accounts_app, name="accounts")
 app.add_typer(audit_app, name="audit")
 app.add_typer(chip_keys_app, name="chip-keys")
-oidc_keys_app = typer.Typer(
-    help="The OpenID provider's ID-token signing keys (ES256).", no_args_is_help=True
-)
 app.add_typer(oidc_keys_app, name="oidc-keys")
-console = Console()
-T = TypeVar("T")
-
-
-def _settings() -> Settings:
-    settings = Settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    configure_logging("WARNING")
-    return settings
-
-
-def _run(work: Callable[[Settings, Database], Awaitable[T]]) -> T:
-    """Run one async command against the configured database, then dispose of it."""
-    settings = _settings()
-
-    async def main() -> T:
-        db = Database(make_engine(settings.resolved_database_url))
-        try:
-            return await work(settings, db)
-        finally:
-            await db.dispose()
-
-    return asyncio.run(main())
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
 
 
 async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int) -> int:
-    with _progress() as bar:
+    with progress() as bar:
         task = bar.add_task("Demo population", total=citizens)
         async with db.unit_of_work() as session:
             result = await population_demo.generate(
@@ -109,18 +71,6 @@ async def _load_demo(settings: Settings, db: Database, citizens: int, seed: int)
                 progress=lambda n: bar.update(task, completed=n),
             )
     return result.citizens
-
-
-def _print_table(
-    title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], note: str
-) -> None:
-    table = Table(title=title)
-    for column in columns:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    console.print(note)
 
 
 def _account_tools(settings: Settings, kv: KeyValue) -> account_service.AccountTools:
@@ -143,7 +93,7 @@ async def _print_demo_citizens(settings: Settings, db: Database) -> None:
             )
     finally:
         await kv.close()
-    _print_table(
+    print_table(
         "Demo citizens' e-ID accounts (sign in at /me/login)",
         ("personal ID", "name", "password", "passcode", "state"),
         [(h.personal_id, h.full_name, h.password, h.passcode, h.state) for h in holders],
@@ -156,7 +106,7 @@ async def _print_demo_logins(settings: Settings, db: Database) -> None:
         logins = await staff_service.ensure_demo_staff(
             session, hasher=settings.password_hasher(), cipher=settings.field_cipher()
         )
-    _print_table(
+    print_table(
         "Demo logins (demo mode only)",
         ("role", "unit", "username", "password", "TOTP secret"),
         [(x.role, x.unit, x.username, x.password, x.totp_secret) for x in logins],
@@ -186,7 +136,7 @@ def migrate() -> None:
     async def work(settings: Settings, db: Database) -> None:
         await upgrade(db.engine)
 
-    _run(work)
+    run(work)
     console.print("[green]Database is up to date.")
 
 
@@ -207,13 +157,13 @@ def serve(
         if not count:
             loaded = await _load_demo(settings, db, settings.demo_citizens, settings.demo_seed)
             console.print(f"Loaded {loaded} demo citizens.")
-        await _create_chip_keys(settings, db)  # idempotent: a card needs them
+        await create_chip_keys(settings, db)  # idempotent: a card needs them
         await _print_demo_logins(settings, db)
         await _print_demo_citizens(settings, db)
         await _print_demo_partners(settings, db)
 
-    _run(prepare)
-    settings = _settings()
+    run(prepare)
+    settings = settings_for_cli()
     console.print(f"Serving at http://{host}:{port}  (database: {_describe(settings)})")
     uvicorn.run(
         "dinhdanh.app:create_app",
@@ -260,7 +210,7 @@ def worker(
                     pass
         return total
 
-    delivered = _run(work)
+    delivered = run(work)
     console.print(f"Delivered {delivered} message(s).")
 
 
@@ -277,7 +227,7 @@ def demo(
         await upgrade(db.engine)
         return await _load_demo(settings, db, citizens, seed)
 
-    loaded = _run(work)
+    loaded = run(work)
     console.print(f"[green]Generated {loaded} citizens (seed {seed}).")
 
 
@@ -289,7 +239,7 @@ def population_import(
     """Import citizens from a CSV file: all rows or none."""
 
     async def work(settings: Settings, db: Database) -> population_io.ImportReport:
-        with _progress() as bar:
+        with progress() as bar:
             task = bar.add_task("Import", total=None)
             return await population_io.import_csv(
                 db,
@@ -300,7 +250,7 @@ def population_import(
                 progress=lambda n: bar.update(task, completed=n),
             )
 
-    report = _run(work)
+    report = run(work)
     for line, column, message in report.errors:
         console.print(f"line {line}: {column}: {message}", markup=False, highlight=False)
     if report.error_count > len(report.errors):
@@ -321,7 +271,7 @@ def population_export(
     async def work(settings: Settings, db: Database) -> int:
         return await population_io.export_csv(db, file, scope=Scope.everything())
 
-    rows = _run(work)
+    rows = run(work)
     console.print(f"[green]Exported {rows} rows to {file}.")
 
 
@@ -354,22 +304,15 @@ def staff_create(
             )
 
     try:
-        created = _run(work)
+        created = run(work)
     except Problem as problem:
-        _print_problem(problem)
+        print_problem(problem)
         raise typer.Exit(1) from problem
     console.print(f"[green]Created {created.username} ({role}, {unit}).")
     if created.invitation_link:
         console.print(f"Invitation e-mailed to {email} (queued in the outbox).")
     if created.totp_secret:
         console.print(f"TOTP secret to enrol in an authenticator app: {created.totp_secret}")
-
-
-def _print_problem(problem: Problem) -> None:
-    body = problem.to_dict()
-    console.print(f"[red]{body['title']}", body.get("detail") or "", highlight=False)
-    for error in body.get("errors", []):
-        console.print(f"  {error['field']}: {error['message']}", markup=False)
 
 
 @accounts_app.command("create")
@@ -398,141 +341,14 @@ def accounts_create(
             await kv.close()
 
     try:
-        pid, to = _run(work)
+        pid, to = run(work)
     except Problem as problem:
-        _print_problem(problem)
+        print_problem(problem)
         raise typer.Exit(1) from problem
     console.print(f"[green]Created the e-ID account {pid_rules.mask(pid)}.")
     console.print(
         f"The initial password went by SMS to {account_service.mask_phone(to)} "
         "(queued in the outbox); it works once and must be changed at the first sign-in."
-    )
-
-
-async def _create_chip_keys(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
-    async with db.unit_of_work() as session:
-        return await chip_keys.create_keys(
-            session=session, cipher=settings.field_cipher(), actor=Principal.system("cli")
-        )
-
-
-def _print_chip_keys(title: str, rows: list[chip_keys.ChipKeyInfo]) -> None:
-    _print_table(
-        title,
-        ("kind", "key id", "serial", "subject", "valid until", "state"),
-        [
-            (
-                k.kind,
-                k.kid[:16],
-                k.serial[:16],
-                k.subject,
-                f"{k.not_after:%Y-%m-%d}",
-                "current" if k.retired_at is None else f"retired {k.retired_at:%Y-%m-%d}",
-            )
-            for k in rows
-        ],
-        "Private keys are stored encrypted and never shown.",
-    )
-
-
-@chip_keys_app.command("create")
-def chip_keys_create() -> None:
-    """Create the country signing CA and a Document Signer; nothing if they exist."""
-
-    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
-        await upgrade(db.engine)
-        return await _create_chip_keys(settings, db)
-
-    created = _run(work)
-    if not created:
-        console.print("The chip signing keys exist already: nothing was created.")
-        return
-    _print_chip_keys("Chip signing keys created", created)
-
-
-@chip_keys_app.command("rotate")
-def chip_keys_rotate(
-    ds: Annotated[bool, typer.Option("--ds", help="Replace the Document Signer.")] = False,
-    csca: Annotated[
-        bool, typer.Option("--csca", help="Replace the CSCA (and its Document Signer).")
-    ] = False,
-) -> None:
-    """Retire the current key for a new one; cards already signed stay verifiable."""
-    if ds == csca:
-        console.print("[red]Say which key to rotate: --ds or --csca.")
-        raise typer.Exit(2)
-
-    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
-        await upgrade(db.engine)
-        async with db.unit_of_work() as session:
-            cipher, actor = settings.field_cipher(), Principal.system("cli")
-            if ds:
-                return [await chip_keys.rotate_ds(session=session, cipher=cipher, actor=actor)]
-            return list(await chip_keys.rotate_csca(session=session, cipher=cipher, actor=actor))
-
-    try:
-        created = _run(work)
-    except Problem as problem:
-        _print_problem(problem)
-        raise typer.Exit(1) from problem
-    _print_chip_keys("New chip signing keys (the previous ones are retired)", created)
-
-
-@chip_keys_app.command("list")
-def chip_keys_list() -> None:
-    """List the chip signing keys, current and retired."""
-
-    async def work(settings: Settings, db: Database) -> list[chip_keys.ChipKeyInfo]:
-        await upgrade(db.engine)
-        async with db.unit_of_work() as session:
-            return await chip_keys.list_keys(session=session)
-
-    _print_chip_keys("Chip signing keys", _run(work))
-
-
-@oidc_keys_app.command("rotate")
-def oidc_keys_rotate() -> None:
-    """Retire the current signing key for a new one. The retired key stays in the JWKS
-    until the tokens it signed have expired; running servers switch within a minute."""
-
-    async def work(settings: Settings, db: Database) -> oidc_keys.Rotation:
-        await upgrade(db.engine)
-        async with db.unit_of_work() as session:
-            return await oidc_keys.rotate(
-                session=session, cipher=settings.field_cipher(), actor=Principal.system("cli")
-            )
-
-    done = _run(work)
-    console.print(f"[green]New signing key {done.new_kid}.")
-    for kid in done.retired_kids:
-        console.print(f"Retired {kid}: published until {done.published_until:%Y-%m-%d %H:%M} UTC.")
-
-
-@oidc_keys_app.command("list")
-def oidc_keys_list() -> None:
-    """List the signing keys: current, retired but still published, expired."""
-
-    async def work(settings: Settings, db: Database) -> list[oidc_keys.KeyInfo]:
-        await upgrade(db.engine)
-        async with db.unit_of_work() as session:
-            return await oidc_keys.list_keys(session)
-
-    rows = _run(work)
-    now = clock.now()
-    _print_table(
-        "OpenID provider signing keys",
-        ("kid", "alg", "created", "status", "published until"),
-        [
-            (
-                k.kid,
-                k.alg,
-                f"{k.created_at:%Y-%m-%d %H:%M}",
-                k.status(now),
-                f"{k.published_until:%Y-%m-%d %H:%M}" if k.published_until else "",
-            )
-            for k in rows
-        ],
-        "Times are UTC. Private keys are stored encrypted and never shown.",
     )
 
 
@@ -545,7 +361,7 @@ def audit_verify() -> None:
         async with db.unit_of_work() as session:
             return await audit.verify_chain(session)
 
-    report = _run(work)
+    report = run(work)
     if report.ok:
         console.print(f"[green]Audit chain intact: {report.checked} events checked.")
         # A hash chain cannot tell a truncated tail by itself: publish or keep this line
