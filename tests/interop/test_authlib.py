@@ -87,10 +87,11 @@ def test_the_whole_flow_with_authlib(
     )
     claims = validated_id_token(metadata, token, attempt.nonce)
     assert claims["acr"] == "urn:dinhdanh:loa:2"
-    assert claims["dinhdanh_personal_id"] == provider.people["level2"]
+    assert "dinhdanh_personal_id" not in claims  # the data comes from userinfo
 
     userinfo = rp.get(metadata["userinfo_endpoint"]).json()
     assert userinfo["sub"] == claims["sub"]
+    assert userinfo["dinhdanh_personal_id"] == provider.people["level2"]
     assert userinfo["birthdate"] == "1990-05-17"
 
     refreshed = rp.refresh_token(metadata["token_endpoint"])

@@ -52,7 +52,10 @@ async def test_the_page_lists_what_each_service_may_receive_and_when_it_last_did
     assert "Full name" in card and "Personal ID" in card
     assert "Sex" not in card  # unticked
     assert "Never" in card.split('class="last-release"')[1]
-    assert (await redeem(client, rp, got["code"], flow.verifier)).status_code == 200
+    tokens = (await redeem(client, rp, got["code"], flow.verifier)).json()
+    await client.get(
+        "/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     page = await client.get("/me/services")
     last = page.text.split('class="last-release"')[1].split("</dd>")[0]
     assert "Never" not in last and "/" in last
@@ -62,7 +65,10 @@ async def test_the_page_lists_what_each_service_may_receive_and_when_it_last_did
 
 async def test_the_activity_log_says_which_data_went_to_which_service(db, app, client):
     rp, holder, flow, got = await _connected(db, app, client)
-    await redeem(client, rp, got["code"], flow.verifier)
+    tokens = (await redeem(client, rp, got["code"], flow.verifier)).json()
+    await client.get(
+        "/oidc/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
     log = (await client.get("/me/activity")).text
     assert "Your data was sent to a connected service" in log
     assert (

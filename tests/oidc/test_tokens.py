@@ -31,7 +31,7 @@ async def id_token_claims(http, token: str) -> dict:
     return jwt.decode(token, keys, algorithms=["ES256"]).claims
 
 
-async def test_a_code_yields_a_verifiable_id_token_with_the_consented_claims(
+async def test_a_code_yields_a_verifiable_id_token_and_the_data_comes_from_userinfo(
     db, app, client, oidc_client, holder
 ):
     verifier = new_verifier()
@@ -63,15 +63,26 @@ async def test_a_code_yields_a_verifiable_id_token_with_the_consented_claims(
     assert claims["sid"] == "sid-test"
     assert claims["at_hash"] == at_hash(body["access_token"])
     assert claims["exp"] - claims["iat"] == 600
-    # The consented claims, and only those (no gender, no legacy ID though in scope).
-    assert claims["dinhdanh_personal_id"] == holder.personal_id
-    assert claims["name"] == "Nguyễn Văn An"
-    assert claims["birthdate"] == "1990-05-17"
-    assert "gender" not in claims and "family_name" not in claims
     # The subject is pairwise: not the personal ID, not the registry id.
     assert claims["sub"] not in (holder.personal_id, str(holder.citizen_id))
     assert len(claims["sub"]) == 64
+    # No personal data in the ID token (it travels back through browsers as a logout
+    # hint): nothing released yet.
+    assert holder.personal_id not in str(claims) and "name" not in claims
+    async with db.unit_of_work() as session:
+        released = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "oidc.claims_released")
+        )
+    assert released is None
 
+    # The consented claims, and only those (no gender, no legacy ID though in scope).
+    bearer = {"Authorization": f"Bearer {body['access_token']}"}
+    info = (await client.get("/oidc/userinfo", headers=bearer)).json()
+    assert info["sub"] == claims["sub"]
+    assert info["dinhdanh_personal_id"] == holder.personal_id
+    assert info["name"] == "Nguyễn Văn An"
+    assert info["birthdate"] == "1990-05-17"
+    assert "gender" not in info and "family_name" not in info
     async with db.unit_of_work() as session:
         event = await session.scalar(
             select(AuditEvent).where(

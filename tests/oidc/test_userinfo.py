@@ -65,8 +65,8 @@ async def test_userinfo_answers_the_granted_claims_and_audits_each_answer(
     posted = await client.post("/oidc/userinfo", headers=bearer(tokens["access_token"]))
     assert posted.json() == info
     events = await releases(db, holder.citizen_id)
-    # One at the code redemption (ID token), one per userinfo answer.
-    assert len(events) == 3
+    # One per userinfo answer (the ID token carries no data).
+    assert len(events) == 2
     assert events[-1].data["claims"] == [
         "birthdate",
         "dinhdanh_permanent_residence",
@@ -112,7 +112,7 @@ async def test_a_token_of_a_disabled_client_is_invalid(db, app, client, holder):
             .select_from(AuditEvent)
             .where(AuditEvent.action == "oidc.claims_released")
         )
-    assert count == 1  # the ID token's release only
+    assert count == 0  # the ID token carries no data, and userinfo refused
 
 
 async def test_an_expired_access_token_is_invalid(

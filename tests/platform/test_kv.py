@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
+from redis.exceptions import ResponseError
 
 from dinhdanh.platform.kv import MemoryKV, RedisKV
 
@@ -74,15 +76,56 @@ async def test_set_and_incr_recovers_from_a_dropped_connection():
     try:
         await kv.redis.flushdb()
         assert await kv.set_and_incr("k", b"1", 60, counter="n", counter_ttl=60) == 1
-        pool = kv.redis.connection_pool
-        conn = await pool.get_connection()
-        await conn.send_command("CLIENT", "ID")
-        ident = await conn.read_response()
-        await pool.release(conn)
-        await other.redis.execute_command("CLIENT", "KILL", "ID", ident)  # the pooled one
+        [ident] = await kv._batch(("CLIENT", "ID"))  # the connection the batches share
+        await other.redis.execute_command("CLIENT", "KILL", "ID", ident)
         assert await kv.set_and_incr("k", b"2", 60, counter="n", counter_ttl=60) == 2
-        assert await kv.get("k") == b"2"
+        assert await other.get("k") == b"2"
+    finally:
+        await other.redis.flushdb()
+        await kv.close()
+        await other.close()
+
+
+async def test_concurrent_batches_each_get_their_own_replies():
+    if not REDIS:
+        pytest.skip("DINHDANH_TEST_REDIS_URL not set")
+    kv = RedisKV(REDIS)
+    try:
+        await kv.redis.flushdb()
+        counts = await asyncio.gather(
+            *(
+                kv.set_and_incr(f"k{i}", b"%d" % i, 60, counter="n", counter_ttl=60)
+                for i in range(200)
+            )
+        )
+        assert sorted(counts) == list(range(1, 201))
+        assert await kv.get_many("k0", "k199") == [b"0", b"199"]
+        # An error reply fails its own batch only, and the connection stays in step.
+        await kv.set("text", b"not a number")
+        with pytest.raises(ResponseError):
+            await kv.set_and_incr("k", b"x", 60, counter="text", counter_ttl=60)
+        assert await kv.set_and_incr("k", b"y", 60, counter="n", counter_ttl=60) == 201
     finally:
         await kv.redis.flushdb()
         await kv.close()
-        await other.close()
+
+
+async def test_a_silent_server_times_out_and_the_next_batch_reconnects():
+    async def answer_only_the_handshake(reader, writer):
+        while data := await reader.read(65536):
+            if b"CLIENT" in data or b"HELLO" in data or b"SELECT" in data:
+                writer.write(b"+OK\r\n" * data.count(b"*"))
+                await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer_only_the_handshake, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    kv = RedisKV(f"redis://127.0.0.1:{port}/0?socket_timeout=0.2")
+    try:
+        for _ in range(2):
+            with pytest.raises(TimeoutError):
+                await kv.set_and_incr("k", b"v", 60, counter="n", counter_ttl=60)
+    finally:
+        await kv.close()
+        server.close()
+        await server.wait_closed()

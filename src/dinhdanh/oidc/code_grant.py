@@ -25,7 +25,7 @@ from dinhdanh.oidc.grants import audit_revocation, revoke_family
 from dinhdanh.oidc.issuance import CitizenGrant, Provider, issue_citizen_tokens
 from dinhdanh.oidc.models import AuthorizationCode
 from dinhdanh.oidc.oauth_errors import InvalidGrant, InvalidRequest
-from dinhdanh.oidc.release import client_principal, release
+from dinhdanh.oidc.release import client_principal
 from dinhdanh.partners.clients import RelyingParty
 from dinhdanh.platform import clock
 from dinhdanh.platform.crypto import constant_time_equals
@@ -126,15 +126,6 @@ async def redeem(
         sid=c["sid"],
         nonce=c["nonce"],
     )
-    released = None
-    if "openid" in grant.scopes:
-        released = await release(
-            session=session,
-            citizen_id=grant.citizen_id,
-            client=client,
-            claims=grant.claims,
-            client_ip=provider.client_ip,
-        )
     refresh_token = None
     if refresh.offers_refresh(client):
         refresh_grant = refresh.RefreshGrant(
@@ -150,6 +141,4 @@ async def redeem(
             expires_at=clock.now() + dt.timedelta(seconds=client.refresh_token_seconds),
         )
         refresh_token = await refresh.issue(session, refresh_grant)
-    return await issue_citizen_tokens(
-        provider, client, grant, refresh_token=refresh_token, released=released
-    )
+    return await issue_citizen_tokens(provider, client, grant, refresh_token=refresh_token)

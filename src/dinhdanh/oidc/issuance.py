@@ -63,12 +63,15 @@ def id_token(
     grant: CitizenGrant,
     *,
     access_token: str,
-    released: dict[str, Any] | None = None,
 ) -> str:
-    """The signed ID token of a grant; `released` adds the claims' values."""
+    """The signed ID token of a grant: who signed in, how and when, and nothing of their
+    data. The data goes through userinfo (OIDC Core §5.4: with an access token issued,
+    the scopes' claims are userinfo's), each answer an audited release; an ID token is
+    also sent back through the browser as a logout hint, where a personal ID would land
+    in histories and server logs."""
     assert provider.signing_key is not None
     iat = int(clock.now().timestamp())
-    claims: dict[str, Any] = dict(released or {})
+    claims: dict[str, Any] = {}
     claims.update(
         iss=provider.issuer,
         sub=subject(provider.cipher, grant.citizen_id, client.partner_id),
@@ -103,7 +106,6 @@ async def issue_citizen_tokens(
     grant: CitizenGrant,
     *,
     refresh_token: str | None,
-    released: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Store a new access token of the grant and answer the token response, with the
     refresh token the caller stored (if any) and an ID token when `openid` was granted.
@@ -129,6 +131,6 @@ async def issue_citizen_tokens(
     if refresh_token is not None:
         body["refresh_token"] = refresh_token
     if "openid" in grant.scopes:
-        body["id_token"] = id_token(provider, client, grant, access_token=token, released=released)
+        body["id_token"] = id_token(provider, client, grant, access_token=token)
     await store_access_token(provider, client, token, at)
     return body

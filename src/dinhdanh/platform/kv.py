@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
+from collections import deque
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
 
 
 class KeyValue(Protocol):
@@ -59,12 +62,137 @@ def _resp(commands: tuple[tuple[bytes | str | int, ...], ...]) -> bytes:
     return bytes(out)
 
 
+class _Link:
+    """One Redis connection shared by concurrent batches (the hot path's writes): each
+    batch is written whole as it comes and one reader task hands the replies back in
+    order, as Redis answers a connection's commands in the order it reads them. Many
+    requests' replies then come back in one read, with no connection checked out of a
+    pool for each (ioredis works so for every command). Once failed, a link is dropped
+    and every batch still waiting on it gets the error."""
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        self.loop = asyncio.get_running_loop()
+        self.alive = True
+        self._waiting: deque[tuple[asyncio.Future[list[Any]], int]] = deque()
+        self._reader = self.loop.create_task(self._read())
+
+    def usable(self) -> bool:
+        """Alive, and of the running event loop."""
+        return self.alive and self.loop is asyncio.get_running_loop()
+
+    async def send(self, packed: bytes, replies: int) -> asyncio.Future[list[Any]]:
+        """Write a batch of `replies` commands; the future of its replies.
+
+        The batch is registered and written in one step (no await between them), so the
+        order of `_waiting` is the order on the wire. The write goes to the connection's
+        stream writer itself: redis-py's `send_packed_command` would reconnect a closed
+        connection behind the reader's back."""
+        writer = self.conn._writer  # redis-py's stream (see above)
+        if writer is None or writer.is_closing() or not self.alive:
+            self.fail(RedisConnectionError("the shared connection is closed"))
+            raise RedisConnectionError("the shared connection is closed")
+        future: asyncio.Future[list[Any]] = self.loop.create_future()
+        self._waiting.append((future, replies))
+        writer.write(packed)
+        try:
+            await writer.drain()  # waits only when Redis reads slower than we write
+        except OSError as error:
+            self.fail(RedisConnectionError(f"writing to Redis: {error}"))
+        return future
+
+    async def _read(self) -> None:
+        replies: list[Any] = []
+        try:
+            while True:
+                try:
+                    reply: Any = await self.conn.read_response(timeout=math.inf)
+                except ResponseError as error:  # an error reply: the stream stays in step
+                    reply = error
+                if not self._waiting:
+                    raise RedisConnectionError("a reply nobody asked for")
+                future, expected = self._waiting[0]
+                replies.append(reply)
+                if len(replies) == expected:
+                    self._waiting.popleft()
+                    if not future.done():  # its caller may have given up
+                        future.set_result(replies)
+                    replies = []
+        except Exception as error:
+            self.fail(error)
+        finally:
+            self.fail(RedisConnectionError("connection closed"))
+            await self.conn.disconnect(nowait=True)
+
+    def fail(self, error: Exception) -> None:
+        """Give the connection up: every batch still waiting gets `error`, and the reader
+        stops (closing the connection)."""
+        self.alive = False
+        while self._waiting:
+            future, _ = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+        if asyncio.current_task() is not self._reader:
+            self._reader.cancel()
+
+    async def close(self) -> None:
+        """Stop reading and close the connection."""
+        self.fail(RedisConnectionError("connection closed"))
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._reader
+
+
+class _Multiplexer:
+    """The shared connection of a RedisKV's hot batches: made from the pool's settings
+    (address, database, credentials, TLS, timeouts), opened on first use and again after
+    a failure."""
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._link: _Link | None = None
+        self._lock = asyncio.Lock()
+
+    async def _open(self) -> _Link:
+        async with self._lock:
+            if self._link is None or not self._link.usable():
+                conn = self._pool.make_connection()
+                await conn.connect()
+                self._link = _Link(conn)
+            return self._link
+
+    async def execute(self, packed: bytes, replies: int) -> list[Any]:
+        """The replies to a batch of `replies` commands; the first error reply raised.
+        Waiting longer than the socket timeout gives the connection up (its state is
+        unknown) and raises TimeoutError."""
+        link = self._link
+        if link is None or not link.usable():
+            link = await self._open()
+        future = await link.send(packed, replies)
+        try:
+            async with asyncio.timeout(link.conn.socket_timeout):
+                results = await future
+        except TimeoutError:
+            await link.close()
+            raise
+        for result in results:
+            if isinstance(result, ResponseError):
+                raise result
+        return results
+
+    async def close(self) -> None:
+        """Close the shared connection, if open."""
+        if self._link is not None:
+            await self._link.close()
+            self._link = None
+
+
 class RedisKV:
     """Redis-backed store (production and CI)."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.redis = aioredis.from_url(url)
+        self._shared = _Multiplexer(self.redis.connection_pool)
 
     async def get(self, key: str) -> bytes | None:
         """Return the value or None."""
@@ -98,9 +226,10 @@ class RedisKV:
         """Store a value (expiring after `ttl` seconds) and increment a counter (whose
         first increment starts its `counter_ttl` window) in one round trip; the count.
 
-        A hot path (each token response): one non-transactional pipeline, packed and read
-        here on a pooled connection, which costs about half of redis-py's Pipeline. The
-        writes are independent (no MULTI)."""
+        A hot path (each token response): one non-transactional pipeline, packed here and
+        sent on the connection the store's batches share (`_Link`), which costs about a
+        third of redis-py's Pipeline on a pooled connection. The writes are independent
+        (no MULTI)."""
         replies = await self._batch(
             ("SET", key, value, "EX", ttl),
             ("INCR", counter),
@@ -109,31 +238,14 @@ class RedisKV:
         return int(replies[1])
 
     async def _batch(self, *commands: tuple[bytes | str | int, ...]) -> list[Any]:
-        """Send `commands` together and read their replies (a raw pipeline). A connection
-        that fails is dropped (replies may be left unread on it) and the batch is sent
-        once more on a new one, as redis-py retries its own pipelines."""
-        pool = self.redis.connection_pool
-        conn = await pool.get_connection()
+        """Send `commands` together on the shared connection and read their replies (a
+        raw pipeline). When the connection fails, the batch is sent once more on a new
+        one, as redis-py retries its own pipelines."""
+        packed = _resp(commands)
         try:
-            packed = _resp(commands)
-            try:
-                return await self._exchange(conn, packed, len(commands))
-            except RedisConnectionError:
-                await conn.disconnect()
-                return await self._exchange(conn, packed, len(commands))  # reconnects
-        except BaseException:
-            await conn.disconnect()
-            raise
-        finally:
-            await pool.release(conn)
-
-    @staticmethod
-    async def _exchange(conn: Any, packed: bytes, replies: int) -> list[Any]:
-        await conn.send_packed_command(packed)
-        # One deadline (the connection's socket timeout) for all the replies rather than
-        # one per reply, which redis-py would set up each time.
-        async with asyncio.timeout(conn.socket_timeout):
-            return [await conn.read_response(timeout=math.inf) for _ in range(replies)]
+            return await self._shared.execute(packed, len(commands))
+        except RedisConnectionError:
+            return await self._shared.execute(packed, len(commands))
 
     async def delete(self, *keys: str) -> None:
         """Remove keys."""
@@ -174,7 +286,8 @@ class RedisKV:
         return bool(await self.redis.ping())
 
     async def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and the shared connection."""
+        await self._shared.close()
         await self.redis.aclose()
 
 
