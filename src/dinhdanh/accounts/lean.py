@@ -13,14 +13,15 @@ import uuid
 from dataclasses import dataclass
 from typing import Final
 
-from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy import Uuid, bindparam, exists, func, select, update
 
-from dinhdanh.accounts.models import Account, Passkey, RecoveryCode
+from dinhdanh.accounts.models import Account, AccountLock, Passkey, RecoveryCode
 from dinhdanh.platform.db import Executor
 
 _accounts = Account.__table__
 _passkeys = Passkey.__table__
 _recovery = RecoveryCode.__table__
+_locks = AccountLock.__table__
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +76,33 @@ async def store_rehash(executor: Executor, account_id: uuid.UUID, password_hash:
     await executor.execute(
         update(_accounts).where(_accounts.c.id == account_id).values(password_hash=password_hash)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBarrier:
+    """What decides whether a token given out for a citizen may still be used."""
+
+    locked: bool
+    last_locked_at: dt.datetime | None
+
+    def allows(self, issued_at: float) -> bool:
+        """False while the account is locked, and for a token issued before its last lock
+        (an unlock revives nothing that the lock ended)."""
+        if self.locked:
+            return False
+        return self.last_locked_at is None or issued_at >= self.last_locked_at.timestamp()
+
+
+_BARRIER: Final = (
+    select(_accounts.c.locked, func.max(_locks.c.locked_at))
+    .select_from(_accounts.outerjoin(_locks, _locks.c.account_id == _accounts.c.id))
+    .where(_accounts.c.citizen_id == bindparam("citizen_id", type_=Uuid()))
+    .group_by(_accounts.c.id, _accounts.c.locked)
+)
+
+
+async def token_barrier(executor: Executor, citizen_id: uuid.UUID) -> TokenBarrier | None:
+    """The account's lock state for tokens given out in its name (one Core read); None
+    when the citizen has no account."""
+    row = (await executor.execute(_BARRIER, {"citizen_id": citizen_id})).first()
+    return TokenBarrier(locked=row[0], last_locked_at=row[1]) if row is not None else None

@@ -16,7 +16,7 @@ from typing import Any, Final
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.accounts.service import account_of_citizen
+from dinhdanh.accounts.lean import token_barrier
 from dinhdanh.oidc.keys import TOKEN_LIFETIME_CAP
 from dinhdanh.partners.clients import RelyingParty, load_client
 from dinhdanh.platform import clock
@@ -153,7 +153,8 @@ async def active(
     kv: KeyValue, session: AsyncSession, token: str
 ) -> tuple[AccessGrant, RelyingParty] | None:
     """The grant and client of a token that may be used now: alive, family not revoked,
-    client usable, and (for a citizen's token) the account not locked. For resource
+    client usable, and (for a citizen's token) the account not locked and not locked
+    since the token was issued. For resource
     servers: userinfo, introspection, and later APIs that take the provider's tokens."""
     grant = await read(kv, token)
     if grant is None:
@@ -162,7 +163,7 @@ async def active(
     if client is None or not client.usable:
         return None
     if grant.citizen_id is not None:
-        account = await account_of_citizen(session, grant.citizen_id)
-        if account is None or account.locked:
+        barrier = await token_barrier(session, grant.citizen_id)
+        if barrier is None or not barrier.allows(grant.iat):
             return None
     return grant, client

@@ -170,6 +170,14 @@ async def _on_partner_suspended(
         await _end_in_database(session, "client_id", client_ids)
 
 
+@events.subscribe(events.CLIENT_DISABLED)
+async def _on_client_disabled(
+    *, session: AsyncSession, actor: Principal, client_id: str, **_: Any
+) -> None:
+    """A disabled client's refresh tokens end: enabling it again revives none of them."""
+    await _end_in_database(session, "client_id", [client_id])
+
+
 @explains(REVOKED_ACTION)
 def _revocation_details(data: dict[str, Any]) -> str:
     """The activity log's line: which service, and why its access ended."""

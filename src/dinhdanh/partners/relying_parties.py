@@ -18,7 +18,7 @@ from dinhdanh.partners.client_rules import ClientSettings, clean_settings, jwks_
 from dinhdanh.partners.clients import forget_cached_clients, secret_digest
 from dinhdanh.partners.models import PartnerClient
 from dinhdanh.partners.service import audit_partner, get_partner
-from dinhdanh.platform import clock
+from dinhdanh.platform import clock, events
 from dinhdanh.platform.auth import Principal
 from dinhdanh.platform.crypto import FieldCipher
 from dinhdanh.platform.errors import Conflict, NotFound
@@ -231,8 +231,8 @@ async def set_client_active(
     client_id: str,
     active: bool,
 ) -> PartnerClient:
-    """Disable a client (refused at once: its tokens stop working at their next use) or
-    enable it again; nothing happens when it already is so."""
+    """Disable a client (refused at once, and its tokens end: enabling it again revives
+    none of them) or enable it again; nothing happens when it already is so."""
     client = await get_client(session, partner_id, client_id, for_update=True)
     if client.active == active:
         return client
@@ -241,4 +241,6 @@ async def set_client_active(
     forget_cached_clients()
     action = "partner.client_enabled" if active else "partner.client_disabled"
     await _audit(session, actor, action, client)
+    if not active:
+        await events.publish(session, events.CLIENT_DISABLED, actor=actor, client_id=client_id)
     return client

@@ -25,6 +25,7 @@ CARD_RESTORED: Final = "card.restored"  # citizen_id (a seized card handed back)
 CARD_ISSUED: Final = "card.issued"  # citizen_id
 ACCOUNT_LOCKED: Final = "account.locked"  # account_id, citizen_id (tokens and shares end)
 PARTNER_SUSPENDED: Final = "partner.suspended"  # partner_id (its clients' tokens end)
+CLIENT_DISABLED: Final = "partner.client_disabled"  # client_id (its tokens end)
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:
