@@ -92,8 +92,8 @@ async def _replayed(
 async def redeem(
     session: AsyncSession, provider: Provider, client: RelyingParty, form: Mapping[str, str]
 ) -> dict[str, Any]:
-    """Exchange a code for the token set; the granted claims' values ride in the ID token
-    (an audited release)."""
+    """Exchange a code for the token set (the granted claims' values come from userinfo,
+    each answer an audited release; the ID token carries none)."""
     code = form.get("code")
     redirect_uri = form.get("redirect_uri")
     verifier = form.get("code_verifier")
