@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from dinhdanh.enrollment import campaign, campaign_followups, campaign_residents
 from dinhdanh.enrollment.campaign import Applications, Counts, area_for
 from dinhdanh.enrollment.campaign_models import NOTE_MAX, FollowUp
-from dinhdanh.enrollment.campaign_pages import csv_response
+from dinhdanh.enrollment.campaign_pages import csv_download
 from dinhdanh.enrollment.campaign_residents import Resident
 from dinhdanh.enrollment.web import Officer
 from dinhdanh.platform.web import Session
@@ -265,12 +265,7 @@ async def residents_csv(
     followed: Choice = "",
 ) -> Response:
     """The whole list as CSV for Excel (UTF-8 with BOM; at most 50,000 people; audited)."""
-    area = area_for(principal, province=province, commune=commune)
-    filters = campaign_residents.check_filter(band=band, sex=sex, followed=followed)
-    data, _ = await campaign_residents.export_csv(
-        session=session, principal=principal, area=area, filters=filters
-    )
-    return csv_response(data, area)
+    return await csv_download(session, principal, province, commune, band, sex, followed)
 
 
 @router.get("/residents/{citizen_id}/follow-ups", response_model=HistoryOut, responses=ERRORS)

@@ -156,16 +156,25 @@ async def residents_csv(
     followed: Choice = "",
 ) -> Response:
     """The same list as a CSV file for Excel (the export is audited)."""
+    return await csv_download(session, principal, province, commune, band, sex, followed)
+
+
+async def csv_download(
+    session: AsyncSession,
+    principal: Principal,
+    province: str,
+    commune: str,
+    band: str,
+    sex: str,
+    followed: str,
+) -> Response:
+    """The filtered list of an area as a CSV download named after its area and day (the
+    export is audited); the page's and the API's download alike."""
     area = area_for(principal, province=province, commune=commune)
     filters = campaign_residents.check_filter(band=band, sex=sex, followed=followed)
     data, _ = await campaign_residents.export_csv(
         session=session, principal=principal, area=area, filters=filters
     )
-    return csv_response(data, area)
-
-
-def csv_response(data: bytes, area: Area) -> Response:
-    """A CSV download named after its area and day."""
     place = area.scope.commune_code or area.scope.province_code or "all"
     name = f"no-account-{place}-{clock.today().isoformat()}.csv"
     return Response(
