@@ -10,10 +10,27 @@ from datetime import UTC, datetime
 import pyotp
 from playwright.async_api import Page
 
+# The session cookies of staff members already signed in, by username: an authenticator
+# code works once, so the browser tests (which share the demo officer) sign each member
+# in once and reuse the session, as a person keeps their tab open. (A session of another
+# test server is unknown to this one: the page then asks for a sign-in, which happens.)
+_SIGNED_IN: dict[str, list] = {}
+
 
 async def staff_signs_in(page: Page, username: str, password: str, totp_secret: str) -> None:
-    """Password, then the authenticator's code. A code works once: when another test used
-    this 30-second step's code, the next step's (one step of drift is accepted) goes in."""
+    """The member's session from an earlier test when it still works; else password, then
+    the authenticator's code (when another sign-in used this 30-second step's code, the
+    next step's goes in: one step of drift is accepted)."""
+    if username in _SIGNED_IN:
+        await page.context.add_cookies(_SIGNED_IN[username])
+        await page.goto("/")
+        if "/login" not in page.url:
+            return
+    await _sign_in(page, username, password, totp_secret)
+    _SIGNED_IN[username] = [c for c in await page.context.cookies() if c["name"] != "dd_citizen"]
+
+
+async def _sign_in(page: Page, username: str, password: str, totp_secret: str) -> None:
     totp = pyotp.TOTP(totp_secret)
     await page.goto("/login")
     await page.fill("#username", username)

@@ -13,6 +13,7 @@ from playwright.async_api import Browser, Page, expect
 
 from dinhdanh.population.names import fold
 from dinhdanh.staff.service import DEMO_STAFF
+from tests.e2e.helpers import staff_signs_in
 
 pytestmark = pytest.mark.e2e
 LOGINS = {login.username: login for login in DEMO_STAFF}
@@ -21,13 +22,7 @@ LOGINS = {login.username: login for login in DEMO_STAFF}
 async def sign_in(page: Page, username: str) -> None:
     """Sign in through the pages: password, then the TOTP code from the authenticator."""
     login = LOGINS[username]
-    await page.goto("/login")
-    await page.fill("#username", login.username)
-    await page.fill("#password", login.password)
-    await page.click("button[type=submit]")
-    await page.wait_for_url("**/login/totp**")
-    await page.fill("#code", pyotp.TOTP(login.totp_secret).now())
-    await page.click("form[action='/login/totp'] button[type=submit]")
+    await staff_signs_in(page, login.username, login.password, login.totp_secret)
 
 
 @pytest.fixture(scope="session")
