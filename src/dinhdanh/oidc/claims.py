@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -144,14 +145,24 @@ def _card(record: CitizenRecord) -> tuple[str | None, str | None]:
     return card.number, card.expiry_date.isoformat() if card.expiry_date else None
 
 
-async def claim_values(
+@dataclass(frozen=True, slots=True)
+class ClaimValues:
+    """The values of the claims asked for, and the other household members whose data the
+    household claim carries (each must find that read in their own activity log)."""
+
+    values: dict[str, Any]
+    household_others: list[uuid.UUID]
+
+
+async def read_claims(
     *, session: AsyncSession, citizen_id: uuid.UUID, claims: Iterable[str]
-) -> dict[str, Any]:
-    """The values of the named claims for a citizen (unaudited: the caller audits the
-    release). A claim with no value (no old ID, no temporary residence) is left out."""
+) -> ClaimValues:
+    """The values of the named claims for a citizen, from one read of the record
+    (unaudited: the caller audits the release). A claim with no value (no old ID, no
+    temporary residence) is left out."""
     wanted = with_companions(claims) - {"sub"}
     if not wanted:
-        return {}
+        return ClaimValues({}, [])
     record = await record_for_release(session=session, citizen_id=citizen_id)
     values: dict[str, Any] = {
         "name": record.full_name,
@@ -175,8 +186,10 @@ async def claim_values(
     values["dinhdanh_permanent_residence"] = _place(record.permanent)
     values["dinhdanh_temporary_residence"] = _place(record.temporary)
     values["dinhdanh_current_residence"] = _place(record.current)
-    if "dinhdanh_household" in wanted:
+    others: list[uuid.UUID] = []
+    if "dinhdanh_household" in wanted and record.household is not None:
         values["dinhdanh_household"] = _household(record)
+        others = sorted(m.id for m in record.household.members if m.id != citizen_id)
     if wanted & {"phone_number", "email"}:
         account = await account_of_citizen(session, citizen_id)
         if account is not None:
@@ -184,12 +197,12 @@ async def claim_values(
             values["phone_number"] = "+84" + account.phone.removeprefix("0")
             values["phone_number_verified"] = True
             values["email"] = account.email
-    return {k: v for k, v in values.items() if k in wanted and v not in (None, "")}
+    kept = {k: v for k, v in values.items() if k in wanted and v not in (None, "")}
+    return ClaimValues(kept, others)
 
 
-async def household_member_ids(*, session: AsyncSession, citizen_id: uuid.UUID) -> list[uuid.UUID]:
-    """The other members of the citizen's household: releasing the household claim reads
-    their data too, and each of them must find that read in their own activity log."""
-    record = await record_for_release(session=session, citizen_id=citizen_id)
-    members = record.household.members if record.household else []
-    return sorted(m.id for m in members if m.id != citizen_id)
+async def claim_values(
+    *, session: AsyncSession, citizen_id: uuid.UUID, claims: Iterable[str]
+) -> dict[str, Any]:
+    """The values of the named claims for a citizen (see `read_claims`)."""
+    return (await read_claims(session=session, citizen_id=citizen_id, claims=claims)).values

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dinhdanh.oidc.claims import claim_values, household_member_ids
+from dinhdanh.oidc.claims import read_claims
 from dinhdanh.partners.clients import RelyingParty
 from dinhdanh.platform import audit
 from dinhdanh.platform.auth import Principal
@@ -36,35 +36,30 @@ async def release(
 ) -> dict[str, Any]:
     """The values of the granted claims (those with a value), audited as
     `oidc.claims_released`. Nothing is audited when no claim beyond `sub` was asked."""
-    values = await claim_values(session=session, citizen_id=citizen_id, claims=claims)
-    wanted = sorted(set(claims) - {"sub"})
-    if wanted:
-        await audit.record(
-            session,
-            actor=client_principal(client, client_ip),
-            action="oidc.claims_released",
-            subject_type="oidc_client",
-            subject_id=client.client_id,
-            citizen_id=citizen_id,
-            data={
-                "client_id": client.client_id,
-                "service": client.name,
-                "partner": client.partner_name,
-                "claims": sorted(values),
-            },
-        )
-        if "dinhdanh_household" in values:
-            await audit.record_many(
-                session,
-                actor=client_principal(client, client_ip),
-                action="oidc.household_released",
-                subject_type="oidc_client",
-                citizen_ids=await household_member_ids(session=session, citizen_id=citizen_id),
-                data={
-                    "client_id": client.client_id,
-                    "service": client.name,
-                    "partner": client.partner_name,
-                    "released_by": str(citizen_id),
-                },
-            )
-    return values
+    read = await read_claims(session=session, citizen_id=citizen_id, claims=claims)
+    if not set(claims) - {"sub"}:
+        return read.values
+    actor = client_principal(client, client_ip)
+    to_whom = {
+        "client_id": client.client_id,
+        "service": client.name,
+        "partner": client.partner_name,
+    }
+    await audit.record(
+        session,
+        actor=actor,
+        action="oidc.claims_released",
+        subject_type="oidc_client",
+        subject_id=client.client_id,
+        citizen_id=citizen_id,
+        data={**to_whom, "claims": sorted(read.values)},
+    )
+    await audit.record_many(
+        session,
+        actor=actor,
+        action="oidc.household_released",
+        subject_type="oidc_client",
+        citizen_ids=read.household_others,
+        data={**to_whom, "released_by": str(citizen_id)},
+    )
+    return read.values

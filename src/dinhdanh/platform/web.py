@@ -81,11 +81,20 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
+def csrf_exempt(state: Any, path: str) -> bool:
+    """True on a path the app factory lists in `app.state.csrf_exempt`: an entry ending in
+    "/" exempts everything under it (an API prefix), any other entry that path alone (so a
+    page beside an exempt endpoint, such as a confirmation form, keeps its check)."""
+    for entry in getattr(state, "csrf_exempt", ()):
+        if path == entry or (entry.endswith("/") and path.startswith(entry)):
+            return True
+    return False
+
+
 def _exempt(scope: Scope) -> bool:
-    """True on a CSRF-exempt path (`app.state.csrf_exempt`): an API client's call, whose
-    answers need no CSRF cookie unless they are a page (a page's forms post back with it)."""
-    state = getattr(scope.get("app"), "state", None)
-    return scope["path"].startswith(getattr(state, "csrf_exempt", ()))
+    """True on a CSRF-exempt path: an API client's call, whose answers need no CSRF cookie
+    unless they are a page (a page's forms post back with it)."""
+    return csrf_exempt(getattr(scope.get("app"), "state", None), scope["path"])
 
 
 class PlatformMiddleware:
@@ -246,12 +255,12 @@ Connection = Annotated[AsyncConnection, Depends(get_connection, scope="function"
 async def verify_csrf(request: Request) -> None:
     """Every unsafe request carries the CSRF token (form field or X-CSRF-Token header).
 
-    Exempt are the path prefixes the app factory lists in `app.state.csrf_exempt`: APIs that
-    authenticate by a bearer token the client sends itself, never by a cookie a browser
-    would attach to a forged request."""
+    Exempt are the paths the app factory lists in `app.state.csrf_exempt` (see
+    `csrf_exempt`): APIs that authenticate by a token or credentials the client sends
+    itself, never by a cookie a browser would attach to a forged request."""
     if request.method not in UNSAFE:
         return
-    if request.url.path.startswith(getattr(request.app.state, "csrf_exempt", ())):
+    if csrf_exempt(request.app.state, request.url.path):
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
