@@ -305,21 +305,28 @@ async def get_record(
 
 
 async def record_for_release(*, session: AsyncSession, citizen_id: uuid.UUID) -> CitizenRecord:
-    """A citizen's full record, unscoped and unaudited: for a service that releases part of
-    it with the citizen's consent and audits the release itself (what went to whom)."""
+    """A citizen's record, unscoped and unaudited: for a service that releases part of it
+    with the citizen's consent and audits the release itself (what went to whom). The
+    history of changes is not read (nothing releases it): `history` is empty."""
     c = await load_citizen(session=session, scope=Scope.everything(), citizen_id=citizen_id)
-    return await _record(session, c, Scope.everything())
+    return await _record(session, c, Scope.everything(), with_history=False)
 
 
-async def _record(session: AsyncSession, c: Citizen, scope: Scope) -> CitizenRecord:
+async def _record(
+    session: AsyncSession, c: Citizen, scope: Scope, *, with_history: bool = True
+) -> CitizenRecord:
     today = clock.today()
     cards = await session.scalars(
         select(IdCard).where(IdCard.citizen_id == c.id).order_by(IdCard.issue_date.desc())
     )
-    changes = await session.scalars(
-        select(CitizenChange)
-        .where(CitizenChange.citizen_id == c.id)
-        .order_by(CitizenChange.at.desc(), CitizenChange.id.desc())
+    changes = (
+        await session.scalars(
+            select(CitizenChange)
+            .where(CitizenChange.citizen_id == c.id)
+            .order_by(CitizenChange.at.desc(), CitizenChange.id.desc())
+        )
+        if with_history
+        else ()
     )
     household = await _household_info(session, c.household_id, scope) if c.household_id else None
     return copy_of(
